@@ -1,0 +1,125 @@
+/**
+ * The 360dialog HTTP client: one per channel, no global state. Keep-alive `node:http(s)` agents
+ * (measured several times faster than `fetch` on this kind of machine), a per-request timeout, and
+ * every outcome returned as a value, never thrown.
+ */
+import http from 'node:http';
+import https from 'node:https';
+import type { MessagePayload, Route } from './message.ts';
+import { parseResponse, type SendResponse } from './parse-response.ts';
+
+export type DialogClientOptions = {
+  /** `https://waba-v2.360dialog.io` or a sandbox URL, without a trailing slash. */
+  baseUrl: string;
+  apiKey: string;
+  /** Give up on an answer after this many milliseconds. */
+  timeoutMs: number;
+  /** Most sockets open at once to this channel's base URL. Default 64. */
+  maxSockets?: number;
+};
+
+export type DialogClient = {
+  /** POSTs a message to the route's endpoint and returns what happened. */
+  send(route: Route, payload: MessagePayload): Promise<SendResponse>;
+  /** POSTs any JSON to a path (e.g. `/v1/configs/webhook`). */
+  postJson(path: string, body: unknown): Promise<{ status: number; body: string }>;
+  /** Closes the pooled sockets. */
+  close(): void;
+};
+
+/** Endpoint paths of the two routes. */
+export const ROUTE_PATHS: Readonly<Record<Route, string>> = { lite: '/marketing_messages', cloud: '/messages' };
+
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
+const MAX_BODY_BYTES = 1 << 20;
+
+class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+  readonly code = 'ETIMEDOUT';
+}
+
+/** Creates a client for one channel. */
+export function createDialogClient(options: DialogClientOptions): DialogClient {
+  const base = new URL(options.baseUrl.replace(/\/+$/, ''));
+  const secure = base.protocol === 'https:';
+  const transport = secure ? https : http;
+  const agent = new transport.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' });
+  const basePath = base.pathname === '/' ? '' : base.pathname;
+
+  function request(path: string, body: unknown): Promise<{ status: number; body: string; retryAfter?: string } | SendResponse> {
+    const data = Buffer.from(JSON.stringify(body));
+    return new Promise((resolve) => {
+      let written = false;
+      let settled = false;
+      const settle = (value: { status: number; body: string; retryAfter?: string } | SendResponse) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(value);
+      };
+      const req = transport.request(
+        {
+          protocol: base.protocol,
+          hostname: base.hostname,
+          port: base.port || (secure ? 443 : 80),
+          method: 'POST',
+          path: basePath + path,
+          agent,
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json',
+            'content-length': data.length,
+            'D360-API-KEY': options.apiKey,
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          res.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+          });
+          res.on('end', () => {
+            const retryAfter = res.headers['retry-after'];
+            settle({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ...(typeof retryAfter === 'string' ? { retryAfter } : {}) });
+          });
+          res.on('error', (error) => onError(error));
+        },
+      );
+      const onError = (error: NodeJS.ErrnoException) => {
+        const code = error.code ?? error.name;
+        if (error instanceof TimeoutError) {
+          settle({ kind: 'network', reason: 'timeout', ambiguous: written, errorCode: 'ETIMEDOUT', message: `no answer within ${options.timeoutMs} ms` });
+        } else if (CONNECT_ERRORS.has(code)) {
+          settle({ kind: 'network', reason: 'connect', ambiguous: false, errorCode: code, message: error.message });
+        } else {
+          // A reset before any answer: on a reused keep-alive socket this is almost always the
+          // server closing an idle connection before reading the request, so it is retried.
+          settle({ kind: 'network', reason: 'reset', ambiguous: false, errorCode: code, message: error.message });
+        }
+      };
+      const timer = setTimeout(() => req.destroy(new TimeoutError(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
+      req.on('error', onError);
+      req.on('finish', () => {
+        written = true;
+      });
+      req.end(data);
+    });
+  }
+
+  return {
+    async send(route, payload) {
+      const result = await request(ROUTE_PATHS[route], payload);
+      if ('kind' in result) return result;
+      return parseResponse(result.status, result.body, result.retryAfter);
+    },
+    async postJson(path, body) {
+      const result = await request(path, body);
+      if ('kind' in result) throw new Error(`POST ${path} failed: ${result.kind === 'network' ? result.message : result.kind}`);
+      return { status: result.status, body: result.body };
+    },
+    close() {
+      agent.destroy();
+    },
+  };
+}
