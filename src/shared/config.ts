@@ -47,8 +47,15 @@ const schema = z.object({
   LITECAST_ON_AMBIGUOUS_TIMEOUT: z.enum(['unknown', 'retry']).default('unknown'),
   /** Seconds a channel/template refused by MM Lite (not onboarded) goes straight to the Cloud API before probing again. Default 3600. */
   LITECAST_LITE_REPROBE_SECONDS: int(1, 7 * 24 * 3600).default(3600),
-  /** Messages a worker process sends at once (across its batches). Default 16. */
-  LITECAST_WORKER_CONCURRENCY: int(1, 1000).default(16),
+  /** Batches a worker process works on at once (`litecast worker --concurrency` overrides it). Default 8. */
+  LITECAST_WORKER_CONCURRENCY: int(1, 1000).default(8),
+  /** Messages of one batch in flight at once. Default 16. */
+  LITECAST_BATCH_PARALLELISM: int(1, 1000).default(16),
+  /**
+   * How long a worker's hold on a batch lasts without renewal, in ms. A killed worker's batch is
+   * picked up again after about this long. Default 30000.
+   */
+  LITECAST_JOB_LOCK_MS: int(1_000, 600_000).default(30_000),
   /** Share of a channel's messages-per-second litecast aims at, so timing jitter never crosses the limit. Default 0.98. */
   LITECAST_RATE_MARGIN: z.coerce.number().min(0.5).max(1).default(0.98),
 });
@@ -70,6 +77,8 @@ export type Config = Readonly<{
   onAmbiguousTimeout: 'unknown' | 'retry';
   liteReprobeSeconds: number;
   workerConcurrency: number;
+  batchParallelism: number;
+  jobLockMs: number;
   rateMargin: number;
 }>;
 
@@ -108,6 +117,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     onAmbiguousTimeout: e.LITECAST_ON_AMBIGUOUS_TIMEOUT,
     liteReprobeSeconds: e.LITECAST_LITE_REPROBE_SECONDS,
     workerConcurrency: e.LITECAST_WORKER_CONCURRENCY,
+    batchParallelism: e.LITECAST_BATCH_PARALLELISM,
+    jobLockMs: e.LITECAST_JOB_LOCK_MS,
     rateMargin: e.LITECAST_RATE_MARGIN,
   });
+}
+
+/** Reads one named variable (for `--api-key-env`), so that this module stays the only reader of the environment. */
+export function readEnvironmentValue(name: string, env: Record<string, string | undefined> = process.env): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }

@@ -1,0 +1,50 @@
+/**
+ * What CLI commands (and the API) share: the config, one Redis connection, the stores and the
+ * batch queue. Built on demand, closed by the caller.
+ */
+import type { Redis } from 'ioredis';
+import type { Queue } from 'bullmq';
+import type { Logger } from 'pino';
+import { createCampaignStore, type CampaignStore } from '../shared/campaign-store.ts';
+import { createChannelStore, type ChannelStore } from '../shared/channel-store.ts';
+import type { Config } from '../shared/config.ts';
+import { createKeys, type Keys } from '../shared/keys.ts';
+import { createLedger, type Ledger } from '../shared/ledger.ts';
+import { assertRedisReachable, createRedis } from '../shared/redis.ts';
+import { createSecretBox } from '../shared/secret-box.ts';
+import { createSendQueue, type BatchJobData } from '../shared/send-queue.ts';
+
+export type AppContext = {
+  config: Config;
+  logger: Logger;
+  redis: Redis;
+  keys: Keys;
+  channels: ChannelStore;
+  campaigns: CampaignStore;
+  ledger: Ledger;
+  queue: Queue<BatchJobData>;
+  close(): Promise<void>;
+};
+
+/** Connects to Redis (failing fast with how to start it) and builds the stores. */
+export async function createAppContext(config: Config, logger: Logger): Promise<AppContext> {
+  await assertRedisReachable(config.redisUrl);
+  const redis = createRedis(config.redisUrl);
+  redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
+  const keys = createKeys(config.namespace);
+  const queue = createSendQueue(redis, keys);
+  return {
+    config,
+    logger,
+    redis,
+    keys,
+    channels: createChannelStore(redis, keys, createSecretBox(config.secretKey)),
+    campaigns: createCampaignStore(redis, keys),
+    ledger: createLedger(redis, keys),
+    queue,
+    async close() {
+      await queue.close();
+      await redis.quit().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,269 @@
+/**
+ * The `litecast` command. Entry points own the process: signals, exit codes and shutdown order
+ * live here and in the command modules, nowhere else.
+ */
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { loadConfig, readEnvironmentValue, type Config } from '../shared/config.ts';
+import { LitecastError, isLitecastError } from '../shared/errors.ts';
+import { createLogger, type Logger } from '../shared/logger.ts';
+import { assertRedisReachable } from '../shared/redis.ts';
+import { createAppContext, type AppContext } from './app-context.ts';
+import { createCampaign } from '../producer/create-campaign.ts';
+import { openRecipientFile } from '../producer/open-recipient-file.ts';
+import { cancelCampaign, pauseCampaign, resumeCampaign } from '../producer/campaign-actions.ts';
+import { campaignStatus } from '../shared/campaign-status.ts';
+import { startWorker } from '../worker/start-worker.ts';
+import { runSandboxFromCli } from '../sandbox/index.ts';
+
+const out = (text: string) => process.stdout.write(`${text}\n`);
+const err = (text: string) => process.stderr.write(`${text}\n`);
+
+function positiveInt(name: string) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name} must be a whole number of at least 1, got "${value}"`);
+    return n;
+  };
+}
+
+let config: Config | undefined;
+let logger: Logger | undefined;
+function setup(): { config: Config; logger: Logger } {
+  config ??= loadConfig();
+  // Logs go to stderr so that stdout stays clean for --json and exports.
+  logger ??= createLogger({ level: config.logLevel, destination: process.stderr as never, base: { component: 'cli' } });
+  return { config, logger };
+}
+
+/** Runs a command body with an app context that is always closed afterwards. */
+async function withContext<T>(body: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const { config, logger } = setup();
+  const ctx = await createAppContext(config, logger);
+  try {
+    return await body(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** Waits for SIGTERM/SIGINT, then runs `stop` with a force-exit timer. */
+function onShutdown(stop: () => Promise<void>, forceAfterMs = 30_000): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    setup().logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), forceAfterMs);
+    force.unref();
+    stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        err(`shutdown failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('litecast')
+    .description('Send WhatsApp marketing campaigns through 360dialog: MM Lite first, Cloud API fallback, exact per-number rate.')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('worker')
+    .description('Run a worker process: takes batches from the queue and sends them')
+    .option('--concurrency <n>', 'batches worked on at once', positiveInt('--concurrency'))
+    .action(async (opts: { concurrency?: number }) => {
+      const { config, logger } = setup();
+      await assertRedisReachable(config.redisUrl);
+      const worker = startWorker({ config, logger: logger.child({ component: 'worker' }), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}) });
+      await worker.ready();
+      logger.info({ concurrency: opts.concurrency ?? config.workerConcurrency }, 'worker ready');
+      onShutdown(() => worker.close(20_000));
+    });
+
+  program
+    .command('sandbox')
+    .description('Run a local stand-in for the 360dialog API (for tests, the demo and benchmarks)')
+    .option('--port <port>', 'port to listen on (0 = any free port)', (v) => Number(v), 8090)
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--config <file>', 'sandbox configuration (JSON)')
+    .action(async (opts: { port: number; host: string; config?: string }) => {
+      if (!Number.isInteger(opts.port) || opts.port < 0 || opts.port > 65535) throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--port must be 0–65535, got ${opts.port}`);
+      const sandbox = await runSandboxFromCli({ port: opts.port, host: opts.host, ...(opts.config ? { configFile: opts.config } : {}), log: out });
+      onShutdown(() => sandbox.close(), 5_000);
+    });
+
+  const channel = program.command('channel').description('Manage sending numbers (channels)');
+  channel
+    .command('add')
+    .description('Add a channel: a 360dialog number with its D360-API-KEY')
+    .requiredOption('--id <id>', 'your name for the channel')
+    .requiredOption('--base-url <url>', 'https://waba-v2.360dialog.io, or a sandbox URL')
+    .option('--api-key <key>', 'the D360-API-KEY (prefer --api-key-env or --api-key-stdin: keeps it out of shell history)')
+    .option('--api-key-env <var>', 'read the key from this environment variable')
+    .option('--api-key-stdin', 'read the key from standard input')
+    .option('--mps <n>', 'messages per second allowed for the number (default 80)', positiveInt('--mps'))
+    .option('--replace', 'overwrite a channel with the same id')
+    .option('--json', 'print JSON')
+    .action(async (opts: { id: string; baseUrl: string; apiKey?: string; apiKeyEnv?: string; apiKeyStdin?: boolean; mps?: number; replace?: boolean; json?: boolean }) => {
+      const apiKey = await readApiKey(opts);
+      await withContext(async (ctx) => {
+        const added = await ctx.channels.add({ id: opts.id, baseUrl: opts.baseUrl, apiKey, ...(opts.mps ? { mps: opts.mps } : {}) }, { replace: opts.replace ?? false });
+        out(opts.json ? JSON.stringify(added) : `channel ${added.id} added (${added.baseUrl}, ${added.mps} msg/s, key ${added.apiKeyEncrypted ? 'encrypted' : 'stored unencrypted: set LITECAST_SECRET_KEY to encrypt'})`);
+      });
+    });
+  channel
+    .command('list')
+    .description('List channels (never shows API keys)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withContext(async (ctx) => {
+        const list = await ctx.channels.list();
+        if (opts.json) return out(JSON.stringify(list));
+        if (list.length === 0) return out('no channels: add one with `litecast channel add`');
+        for (const c of list) out(`${c.id}\t${c.baseUrl}\t${c.mps} msg/s`);
+      });
+    });
+  channel
+    .command('remove <id>')
+    .description('Remove a channel')
+    .action(async (id: string) => {
+      await withContext(async (ctx) => {
+        await ctx.channels.remove(id);
+        out(`channel ${id} removed`);
+      });
+    });
+
+  const campaign = program.command('campaign').description('Create and steer campaigns');
+  campaign
+    .command('create')
+    .description('Create a campaign from a recipient file (CSV with a phone column, NDJSON or a JSON array)')
+    .requiredOption('--channel <id>', 'channel to send from')
+    .requiredOption('--template <name>', 'approved marketing template name')
+    .requiredOption('--language <code>', 'template language code, e.g. en or pt_BR')
+    .requiredOption('--recipients <file>', 'recipient file')
+    .option('--components <file>', 'JSON file with the template components; {{column}} placeholders are filled per recipient')
+    .option('--ttl <seconds>', 'message TTL in seconds (43200–2592000); nothing is sent after start + TTL', positiveInt('--ttl'))
+    .option('--route <route>', 'lite (MM Lite, falls back to cloud) or cloud', 'lite')
+    .option('--activity-sharing <bool>', 'set message_activity_sharing (true or false)')
+    .option('--batch-size <n>', 'recipients per batch (default 100)', positiveInt('--batch-size'))
+    .option('--start-at <iso>', 'do not send before this time (ISO 8601)')
+    .option('--id <id>', 'campaign id (default: generated)')
+    .option('--json', 'print {"id": ...} as JSON')
+    .action(async (opts: Record<string, string | number | boolean | undefined>) => {
+      const route = String(opts.route);
+      if (route !== 'lite' && route !== 'cloud') throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--route must be lite or cloud, got "${route}"`);
+      const sharing = opts.activitySharing;
+      if (sharing !== undefined && sharing !== 'true' && sharing !== 'false') throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--activity-sharing must be true or false, got "${String(sharing)}"`);
+      const components = opts.components ? await readJsonFile(String(opts.components), '--components') : [];
+      const { rows } = await openRecipientFile(String(opts.recipients));
+      await withContext(async (ctx) => {
+        const summary = await createCampaign(
+          ctx,
+          {
+            channelId: String(opts.channel),
+            template: { name: String(opts.template), language: String(opts.language), components: components as never },
+            route,
+            ...(opts.id ? { id: String(opts.id) } : {}),
+            ...(opts.ttl ? { ttlSeconds: Number(opts.ttl) } : {}),
+            ...(opts.batchSize ? { batchSize: Number(opts.batchSize) } : {}),
+            ...(opts.startAt ? { startAt: String(opts.startAt) } : {}),
+            ...(sharing !== undefined ? { activitySharing: sharing === 'true' } : {}),
+          },
+          rows,
+        );
+        if (opts.json) return out(JSON.stringify({ id: summary.id, total: summary.counts.total, accepted: summary.counts.total - summary.rejected, rejected: summary.rejected, batches: summary.batches }));
+        out(summary.id);
+        err(`${summary.counts.total - summary.rejected} recipients accepted in ${summary.batches} batches, ${summary.rejected} rows rejected${summary.rejected ? ` (see \`litecast campaign status ${summary.id}\`)` : ''}`);
+      });
+    });
+  campaign
+    .command('status <id>')
+    .description('Show a campaign: state, counters, errors by code')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      await withContext(async (ctx) => {
+        const status = await campaignStatus(ctx.campaigns, id);
+        if (opts.json) return out(JSON.stringify(status));
+        out(`${status.id}  ${status.state}${status.reason ? ` (${status.reason})` : ''}`);
+        out(Object.entries(status.counts).map(([k, v]) => `${k}=${v}`).join(' '));
+        if (Object.keys(status.errors).length > 0) out(`errors: ${Object.entries(status.errors).map(([k, v]) => `${k}×${v}`).join(' ')}`);
+      });
+    });
+  for (const [name, action, description] of [
+    ['pause', pauseCampaign, 'Pause a campaign (takes effect within a second or two)'],
+    ['resume', resumeCampaign, 'Resume a paused campaign where it stopped'],
+    ['cancel', cancelCampaign, 'Cancel a campaign: pending recipients end as cancelled'],
+  ] as const) {
+    campaign
+      .command(`${name} <id>`)
+      .description(description)
+      .action(async (id: string) => {
+        await withContext(async (ctx) => {
+          await action(ctx, id);
+          out(`campaign ${id}: ${name} done`);
+        });
+      });
+  }
+  return program;
+}
+
+async function readApiKey(opts: { apiKey?: string; apiKeyEnv?: string; apiKeyStdin?: boolean }): Promise<string> {
+  const given = [opts.apiKey !== undefined, opts.apiKeyEnv !== undefined, opts.apiKeyStdin === true].filter(Boolean).length;
+  if (given !== 1) throw new LitecastError('LITECAST_ERR_INVALID_OPTION', 'Give the API key exactly one way: --api-key KEY, --api-key-env VAR or --api-key-stdin.');
+  if (opts.apiKey !== undefined) return opts.apiKey;
+  if (opts.apiKeyEnv !== undefined) {
+    const value = readEnvironmentValue(opts.apiKeyEnv);
+    if (!value) throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--api-key-env ${opts.apiKeyEnv}: that environment variable is empty or not set.`);
+    return value;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  const key = Buffer.concat(chunks).toString('utf8').trim();
+  if (!key) throw new LitecastError('LITECAST_ERR_INVALID_OPTION', '--api-key-stdin: nothing was read from standard input.');
+  return key;
+}
+
+async function readJsonFile(path: string, option: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new LitecastError('LITECAST_ERR_FILE_NOT_FOUND', `${option}: cannot read "${path}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `${option}: "${path}" is not valid JSON (${(error as Error).message}).`);
+  }
+}
+
+/** Runs the CLI; returns the exit code (commands that keep running return when they stop). */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version are not errors; usage errors were already printed by commander.
+      return error.exitCode === 0 ? 0 : 64;
+    }
+    if (isLitecastError(error)) {
+      err(`error ${error.code}: ${error.message}`);
+      return error.exitCode;
+    }
+    err(`unexpected error: ${(error as Error).stack ?? String(error)}`);
+    return 70;
+  }
+}
+
+const code = await main(process.argv.slice(2));
+// Long-running commands (worker, sandbox) keep the event loop alive and exit from their signal handler.
+if (code !== 0) process.exit(code);

@@ -1,0 +1,168 @@
+/**
+ * Campaign intake: validates the options, streams the recipients (never the whole list in
+ * memory), normalises and checks each row, stores batches with their recipients, and enqueues one
+ * job per batch with a deterministic id. Bad rows are kept with their line number and reason; the
+ * rest of the campaign goes ahead.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Queue } from 'bullmq';
+import { z } from 'zod';
+import { MARKETING_TTL_RANGE } from '../dialog360/build-payload.ts';
+import type { TemplateComponent } from '../dialog360/message.ts';
+import type { CampaignSpec, Counts } from '../shared/campaign.ts';
+import type { BatchRecipient, CampaignStore, RejectedRow } from '../shared/campaign-store.ts';
+import { validationError, type ChannelStore } from '../shared/channel-store.ts';
+import { LitecastError, isLitecastError } from '../shared/errors.ts';
+import { enqueueBatches, type BatchJobData } from '../shared/send-queue.ts';
+import { checkComponents, missingPlaceholders, placeholdersOf } from '../shared/template-components.ts';
+import { normalizePhone } from './normalize-phone.ts';
+import type { ReadItem } from './read-recipients.ts';
+
+export const campaignOptionsSchema = z.object({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'use 1–64 letters, digits, _ or -')
+    .optional(),
+  channelId: z.string().min(1, 'name the channel to send from'),
+  template: z.object({
+    name: z.string().min(1, 'must not be empty').max(512),
+    language: z.string().regex(/^[a-z]{2,3}(_[A-Za-z]{2,4})?$/, 'must be a Meta language code such as en, en_US or pt_BR'),
+    components: z.array(z.record(z.string(), z.unknown())).default([]),
+  }),
+  ttlSeconds: z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(MARKETING_TTL_RANGE.min, `must be at least ${MARKETING_TTL_RANGE.min} s (12 hours), Meta's marketing minimum`)
+    .max(MARKETING_TTL_RANGE.max, `must be at most ${MARKETING_TTL_RANGE.max} s (30 days), Meta's marketing maximum`)
+    .optional(),
+  route: z.enum(['lite', 'cloud']).default('lite'),
+  activitySharing: z.boolean().optional(),
+  /** ISO 8601 with offset, or epoch milliseconds. */
+  startAt: z.union([z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T09:00:00Z' }), z.number().int()]).optional(),
+  batchSize: z.number().int().min(1).max(1_000).default(100),
+});
+
+export type CampaignOptions = z.input<typeof campaignOptionsSchema>;
+
+export type IntakeSummary = { id: string; batches: number; counts: Counts; rejected: number };
+
+export type IntakeDeps = {
+  channels: Pick<ChannelStore, 'get'>;
+  campaigns: CampaignStore;
+  queue: Queue<BatchJobData>;
+  now?: () => number;
+};
+
+/** A short, unique, URL- and job-id-safe campaign id. */
+export function newCampaignId(now = Date.now()): string {
+  return `c${now.toString(36)}${randomBytes(5).toString('hex')}`;
+}
+
+/** Validates the options into a CampaignSpec (throws LITECAST_ERR_VALIDATION naming each field). */
+export function parseCampaignOptions(options: CampaignOptions, now = Date.now()): CampaignSpec {
+  const parsed = campaignOptionsSchema.safeParse(options);
+  if (!parsed.success) throw validationError(parsed.error.issues, 'campaign');
+  const o = parsed.data;
+  const componentProblems = checkComponents(o.template.components);
+  if (componentProblems.length > 0) throw validationError(componentProblems.map((message) => ({ code: 'custom', path: ['template', 'components'], message, input: undefined })), 'campaign');
+  const startAt = o.startAt === undefined ? now : typeof o.startAt === 'number' ? o.startAt : Date.parse(o.startAt);
+  const spec: CampaignSpec = {
+    id: o.id ?? newCampaignId(now),
+    channelId: o.channelId,
+    template: { name: o.template.name, language: o.template.language, components: o.template.components as TemplateComponent[] },
+    route: o.route,
+    startAt: Math.max(startAt, now),
+    batchSize: o.batchSize,
+    createdAt: now,
+  };
+  if (o.ttlSeconds !== undefined) spec.ttlSeconds = o.ttlSeconds;
+  if (o.activitySharing !== undefined) spec.activitySharing = o.activitySharing;
+  return spec;
+}
+
+/**
+ * Creates the campaign and takes in its recipients. Workers may start on the first batches while
+ * later ones are still being read.
+ */
+export async function createCampaign(deps: IntakeDeps, options: CampaignOptions, rows: AsyncIterable<ReadItem>): Promise<IntakeSummary> {
+  const now = deps.now ?? Date.now;
+  const spec = parseCampaignOptions(options, now());
+  await deps.channels.get(spec.channelId);
+  await deps.campaigns.create(spec);
+  const placeholders = placeholdersOf(spec.template.components);
+
+  let batch: BatchRecipient[] = [];
+  let rejected: RejectedRow[] = [];
+  let batchIndex = 0;
+  let pendingJobs: number[] = [];
+
+  const enqueue = async () => {
+    if (pendingJobs.length === 0) return;
+    await enqueueBatches(deps.queue, spec.id, pendingJobs, { startAt: spec.startAt, now: now() });
+    pendingJobs = [];
+  };
+  const flush = async () => {
+    if (batch.length === 0 && rejected.length === 0) return;
+    if (batch.length === 0) {
+      await deps.campaigns.storeRejected(spec.id, rejected);
+    } else {
+      const kept = await deps.campaigns.storeBatch(spec.id, batchIndex, batch, rejected);
+      if (kept > 0) pendingJobs.push(batchIndex);
+      batchIndex += 1;
+    }
+    batch = [];
+    rejected = [];
+    if (pendingJobs.length >= 50) await enqueue();
+  };
+
+  let lastLine = 0;
+  try {
+    for await (const item of rows) {
+      lastLine = item.ok ? item.recipient.line : item.rejected.line;
+      await takeRow(item);
+    }
+  } catch (error) {
+    if (batchIndex === 0 && batch.length === 0) {
+      // Nothing usable was read (e.g. no phone column): leave nothing half-created behind.
+      await deps.campaigns.remove(spec.id);
+      throw isLitecastError(error) ? error : new LitecastError('LITECAST_ERR_BAD_RECIPIENTS', (error as Error).message, undefined, { cause: error });
+    }
+    // The file broke after good rows (e.g. truncated JSON): keep what was read, report the rest.
+    const line = isLitecastError(error) && typeof error.details?.line === 'number' ? error.details.line : lastLine + 1;
+    rejected.push({ line, code: 'file_error', reason: `${(error as Error).message}; the rows after this point were not read` });
+  }
+  await flush();
+  await enqueue();
+  await deps.campaigns.markIntakeDone(spec.id, batchIndex);
+  const counts = await deps.campaigns.counts(spec.id);
+  if (counts.total === 0) {
+    await deps.campaigns.remove(spec.id);
+    throw new LitecastError('LITECAST_ERR_NO_RECIPIENTS', 'The recipient file has no rows: add a header line with a "phone" column and one recipient per line.');
+  }
+  return { id: spec.id, batches: batchIndex, counts, rejected: counts.skipped };
+
+  async function takeRow(item: ReadItem): Promise<void> {
+    if (!item.ok) {
+      rejected.push(item.rejected);
+    } else {
+      const { line, phone, fields } = item.recipient;
+      const normalized = normalizePhone(phone);
+      const missing = normalized.ok ? missingPlaceholders(placeholders, fields) : [];
+      if (!normalized.ok) {
+        rejected.push({ line, code: 'invalid_phone', reason: `invalid phone number: ${normalized.reason}`, raw: phone.slice(0, 40) });
+      } else if (missing.length > 0) {
+        rejected.push({
+          line,
+          code: 'missing_field',
+          reason: `no value for placeholder${missing.length > 1 ? 's' : ''} ${missing.map((m) => `{{${m}}}`).join(', ')}: add the column${missing.length > 1 ? 's' : ''} or fill the value`,
+        });
+      } else {
+        // Keep only the fields the template uses: less Redis memory per recipient.
+        const f: Record<string, string> = {};
+        for (const name of placeholders) f[name] = fields[name] as string;
+        batch.push({ p: normalized.phone, l: line, f });
+      }
+    }
+    if (batch.length >= spec.batchSize || rejected.length >= 1_000) await flush();
+  }
+}

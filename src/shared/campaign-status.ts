@@ -1,0 +1,56 @@
+/**
+ * The status object of a campaign as the CLI (`--json`) and the API return it: state, counters,
+ * errors by code, progress rate and ETA.
+ */
+import type { Campaign, Counts } from './campaign.ts';
+import type { CampaignStore } from './campaign-store.ts';
+
+export type CampaignStatus = {
+  id: string;
+  state: Campaign['state'];
+  reason?: string;
+  channelId: string;
+  template: { name: string; language: string };
+  route: Campaign['route'];
+  ttlSeconds?: number;
+  createdAt: string;
+  startAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+  intakeDone: boolean;
+  counts: Counts;
+  errors: Record<string, number>;
+  /** Recipients finished per second since the campaign started. */
+  ratePerSecond: number;
+  /** Seconds until nothing is pending at the current rate; null when unknown. */
+  etaSeconds: number | null;
+};
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+export async function campaignStatus(campaigns: CampaignStore, id: string, now = Date.now()): Promise<CampaignStatus> {
+  const campaign = await campaigns.require(id);
+  const [counts, errors] = await Promise.all([campaigns.counts(id), campaigns.errors(id)]);
+  const finished = counts.total - counts.pending - counts.skipped;
+  const elapsed = ((campaign.finishedAt ?? now) - (campaign.startedAt ?? now)) / 1000;
+  const ratePerSecond = elapsed > 0 ? Math.round((finished / elapsed) * 10) / 10 : 0;
+  const status: CampaignStatus = {
+    id,
+    state: campaign.state,
+    channelId: campaign.channelId,
+    template: { name: campaign.template.name, language: campaign.template.language },
+    route: campaign.route,
+    createdAt: iso(campaign.createdAt) as string,
+    startAt: iso(campaign.startAt) as string,
+    intakeDone: campaign.intakeDoneAt !== undefined,
+    counts,
+    errors,
+    ratePerSecond,
+    etaSeconds: counts.pending === 0 ? 0 : ratePerSecond > 0 ? Math.ceil(counts.pending / ratePerSecond) : null,
+  };
+  if (campaign.reason) status.reason = campaign.reason;
+  if (campaign.ttlSeconds !== undefined) status.ttlSeconds = campaign.ttlSeconds;
+  if (campaign.startedAt !== undefined) status.startedAt = iso(campaign.startedAt) as string;
+  if (campaign.finishedAt !== undefined) status.finishedAt = iso(campaign.finishedAt) as string;
+  return status;
+}

@@ -1,0 +1,261 @@
+/**
+ * Campaign records in Redis: the spec, the state machine, the counters, the rejected intake rows,
+ * and the per-batch recipient lists. State changes are compare-and-set scripts, so a pause and a
+ * completion racing each other cannot both win.
+ */
+import type { Redis } from 'ioredis';
+import { COUNT_KEYS, type Campaign, type CampaignSpec, type CampaignState, type Counts } from './campaign.ts';
+import { LitecastError } from './errors.ts';
+import type { Keys } from './keys.ts';
+
+/** One recipient as stored in a batch: phone, intake line, and the fields for its placeholders. */
+export type BatchRecipient = { p: string; l: number; f: Record<string, string> };
+
+/** A row refused at intake, kept for the campaign's report. */
+export type RejectedRow = { line: number; code: string; reason: string; raw?: string };
+
+/**
+ * Lua: move a campaign from one of the allowed states to another.
+ * KEYS: meta, control channel. ARGV: allowed (comma-separated), target, reason, now.
+ * Returns the previous state, or an error string starting with 'ERR_STATE:' / 'ERR_MISSING'.
+ */
+const TRANSITION = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 'ERR_MISSING' end
+local allowed = false
+for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then allowed = true end end
+if not allowed then return 'ERR_STATE:' .. state end
+redis.call('HSET', KEYS[1], 'state', ARGV[2])
+if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) else redis.call('HDEL', KEYS[1], 'reason') end
+if ARGV[2] == 'running' then redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[4]) end
+if ARGV[2] == 'cancelled' or ARGV[2] == 'failed' then redis.call('HSETNX', KEYS[1], 'finishedAt', ARGV[4]) end
+redis.call('PUBLISH', KEYS[2], ARGV[2])
+return state`;
+
+/**
+ * Lua: store one intake batch, idempotently (a re-run of the same intake changes nothing).
+ * KEYS: recipients hash, batch key, counts, rejected hash. ARGV: batch index, recipients JSON,
+ * rejected rows JSON. A phone already taken by another batch is a duplicate: rejected, `skipped`.
+ * Returns the number of recipients kept in the batch.
+ */
+const INTAKE_BATCH = `
+local idx = ARGV[1]
+local recs = cjson.decode(ARGV[2])
+local rejected = cjson.decode(ARGV[3])
+local keep, seen, fresh = {}, {}, 0
+for _, r in ipairs(recs) do
+  local prev = redis.call('HGET', KEYS[1], r.p)
+  if seen[r.p] or (prev and prev ~= idx) then
+    table.insert(rejected, { line = r.l, code = 'duplicate', reason = 'duplicate phone number: already in this campaign (first seen earlier in the file); skipped' })
+  else
+    if not prev then redis.call('HSET', KEYS[1], r.p, idx); fresh = fresh + 1 end
+    seen[r.p] = true
+    table.insert(keep, r)
+  end
+end
+if #keep > 0 then redis.call('SET', KEYS[2], cjson.encode(keep), 'NX') end
+local skipped = 0
+for _, row in ipairs(rejected) do
+  skipped = skipped + redis.call('HSETNX', KEYS[4], tostring(row.line), cjson.encode(row))
+end
+if fresh + skipped > 0 then
+  redis.call('HINCRBY', KEYS[3], 'total', fresh + skipped)
+  redis.call('HINCRBY', KEYS[3], 'pending', fresh)
+  redis.call('HINCRBY', KEYS[3], 'skipped', skipped)
+end
+return #keep`;
+
+type StoreRedis = Redis & {
+  litecastTransition(meta: string, control: string, allowed: string, target: string, reason: string, now: string): Promise<string>;
+  litecastIntakeBatch(recipients: string, batch: string, counts: string, rejected: string, index: string, recs: string, rejectedJson: string): Promise<number>;
+};
+
+function withScripts(redis: Redis): StoreRedis {
+  const r = redis as StoreRedis;
+  if (typeof r.litecastTransition !== 'function') {
+    redis.defineCommand('litecastTransition', { numberOfKeys: 2, lua: TRANSITION });
+    redis.defineCommand('litecastIntakeBatch', { numberOfKeys: 4, lua: INTAKE_BATCH });
+  }
+  return r;
+}
+
+/** Which states each user action may start from. */
+export const TRANSITIONS = {
+  pause: { from: ['scheduled', 'running'], to: 'paused' },
+  resume: { from: ['paused'], to: 'running' },
+  cancel: { from: ['scheduled', 'running', 'paused'], to: 'cancelled' },
+  start: { from: ['scheduled'], to: 'running' },
+} as const satisfies Record<string, { from: readonly CampaignState[]; to: CampaignState }>;
+
+export type TransitionName = keyof typeof TRANSITIONS;
+
+function parseMeta(raw: Record<string, string>): Campaign | undefined {
+  if (!raw.id) return undefined;
+  const campaign: Campaign = {
+    id: raw.id,
+    channelId: raw.channelId ?? '',
+    template: JSON.parse(raw.template ?? '{}') as Campaign['template'],
+    route: raw.route === 'cloud' ? 'cloud' : 'lite',
+    startAt: Number(raw.startAt),
+    batchSize: Number(raw.batchSize),
+    createdAt: Number(raw.createdAt),
+    state: (raw.state ?? 'scheduled') as CampaignState,
+    batches: Number(raw.batches ?? 0),
+  };
+  if (raw.activitySharing === 'true' || raw.activitySharing === 'false') campaign.activitySharing = raw.activitySharing === 'true';
+  if (raw.ttlSeconds) campaign.ttlSeconds = Number(raw.ttlSeconds);
+  if (raw.reason) campaign.reason = raw.reason;
+  if (raw.intakeDoneAt) campaign.intakeDoneAt = Number(raw.intakeDoneAt);
+  if (raw.startedAt) campaign.startedAt = Number(raw.startedAt);
+  if (raw.finishedAt) campaign.finishedAt = Number(raw.finishedAt);
+  return campaign;
+}
+
+export function createCampaignStore(redis: Redis, keys: Keys) {
+  const r = withScripts(redis);
+
+  const store = {
+    /** Writes a new campaign record in state `scheduled`; fails if the id exists. */
+    async create(spec: CampaignSpec): Promise<void> {
+      const meta = keys.campaignMeta(spec.id);
+      const fields: Record<string, string> = {
+        id: spec.id,
+        channelId: spec.channelId,
+        template: JSON.stringify(spec.template),
+        route: spec.route,
+        startAt: String(spec.startAt),
+        batchSize: String(spec.batchSize),
+        createdAt: String(spec.createdAt),
+        state: 'scheduled',
+        batches: '0',
+      };
+      if (spec.activitySharing !== undefined) fields.activitySharing = String(spec.activitySharing);
+      if (spec.ttlSeconds !== undefined) fields.ttlSeconds = String(spec.ttlSeconds);
+      if ((await redis.hsetnx(meta, 'id', spec.id)) === 0) {
+        throw new LitecastError('LITECAST_ERR_INVALID_STATE', `Campaign "${spec.id}" already exists.`);
+      }
+      await redis
+        .multi()
+        .hset(meta, fields)
+        .hset(keys.campaignCounts(spec.id), Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])))
+        .exec();
+      await redis.zadd(keys.campaigns, spec.createdAt, spec.id);
+    },
+
+    async get(id: string): Promise<Campaign | undefined> {
+      return parseMeta(await redis.hgetall(keys.campaignMeta(id)));
+    },
+
+    async require(id: string): Promise<Campaign> {
+      const campaign = await store.get(id);
+      if (!campaign) throw new LitecastError('LITECAST_ERR_UNKNOWN_CAMPAIGN', `Unknown campaign "${id}". List campaigns with \`litecast campaign list\`.`);
+      return campaign;
+    },
+
+    /** Campaign ids, newest first. */
+    async listIds(offset = 0, limit = 50): Promise<{ ids: string[]; total: number }> {
+      const [ids, total] = await Promise.all([redis.zrevrange(keys.campaigns, offset, offset + limit - 1), redis.zcard(keys.campaigns)]);
+      return { ids, total };
+    },
+
+    async counts(id: string): Promise<Counts> {
+      const raw = await redis.hgetall(keys.campaignCounts(id));
+      return Object.fromEntries(COUNT_KEYS.map((k) => [k, Number(raw[k] ?? 0)])) as Counts;
+    },
+
+    /** Errors by code (`"131026"`, `"TIMEOUT"`…) with their counts. */
+    async errors(id: string): Promise<Record<string, number>> {
+      const raw = await redis.hgetall(keys.campaignErrors(id));
+      return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+    },
+
+    /**
+     * Applies a user or worker action. Throws LITECAST_ERR_INVALID_STATE when the campaign is in a
+     * state the action cannot start from. Returns the previous state.
+     */
+    async transition(id: string, action: TransitionName, reason = ''): Promise<CampaignState> {
+      const { from, to } = TRANSITIONS[action];
+      const result = await r.litecastTransition(keys.campaignMeta(id), keys.campaignControl(id), from.join(','), to, reason, String(Date.now()));
+      if (result === 'ERR_MISSING') throw new LitecastError('LITECAST_ERR_UNKNOWN_CAMPAIGN', `Unknown campaign "${id}".`);
+      if (result.startsWith('ERR_STATE:')) {
+        const state = result.slice('ERR_STATE:'.length);
+        throw new LitecastError('LITECAST_ERR_INVALID_STATE', `Cannot ${action} campaign "${id}": it is ${state} (${action} works when it is ${from.join(' or ')}).`, { state });
+      }
+      return result as CampaignState;
+    },
+
+    /** Stores one intake batch (see INTAKE_BATCH). Returns how many recipients it kept. */
+    async storeBatch(id: string, index: number, recipients: BatchRecipient[], rejected: RejectedRow[]): Promise<number> {
+      // cjson turns an empty array into '{}'; the script iterates with ipairs, which is fine for both.
+      return r.litecastIntakeBatch(
+        keys.campaignRecipients(id),
+        keys.campaignBatch(id, index),
+        keys.campaignCounts(id),
+        keys.campaignRejected(id),
+        String(index),
+        JSON.stringify(recipients),
+        JSON.stringify(rejected),
+      );
+    },
+
+    /** Rejected rows without a batch (e.g. after the last batch). */
+    async storeRejected(id: string, rejected: RejectedRow[]): Promise<void> {
+      if (rejected.length > 0) await store.storeBatch(id, -1, [], rejected);
+    },
+
+    async loadBatch(id: string, index: number): Promise<BatchRecipient[]> {
+      const raw = await redis.get(keys.campaignBatch(id, index));
+      if (!raw) return [];
+      const parsed = JSON.parse(raw) as BatchRecipient[] | Record<string, never>;
+      return Array.isArray(parsed) ? parsed : [];
+    },
+
+    async markIntakeDone(id: string, batches: number): Promise<void> {
+      await redis.hset(keys.campaignMeta(id), 'batches', String(batches), 'intakeDoneAt', String(Date.now()));
+      // An intake that kept nobody (all rejected) is complete at once.
+      const counts = await store.counts(id);
+      if (counts.pending === 0) await r.litecastTransition(keys.campaignMeta(id), keys.campaignControl(id), 'scheduled,running', 'completed', '', String(Date.now()));
+    },
+
+    async rejected(id: string): Promise<RejectedRow[]> {
+      const raw = await redis.hvals(keys.campaignRejected(id));
+      return raw.map((v) => JSON.parse(v) as RejectedRow).sort((a, b) => a.line - b.line);
+    },
+
+    async park(id: string, batchIndex: number): Promise<void> {
+      await redis.sadd(keys.campaignParked(id), String(batchIndex));
+    },
+
+    /** Takes the parked batch indexes (and forgets them), for re-enqueueing. */
+    async takeParked(id: string): Promise<number[]> {
+      const key = keys.campaignParked(id);
+      const [members] = (await redis.multi().smembers(key).del(key).exec()) ?? [];
+      return ((members?.[1] as string[] | undefined) ?? []).map(Number).sort((a, b) => a - b);
+    },
+
+    /** Deletes every key of a campaign (used when intake fails before anything was enqueued). */
+    async remove(id: string): Promise<void> {
+      const campaign = await store.get(id);
+      const batchKeys = Array.from({ length: campaign?.batches ?? 0 }, (_, i) => keys.campaignBatch(id, i));
+      await redis.del(
+        keys.campaignMeta(id),
+        keys.campaignCounts(id),
+        keys.campaignErrors(id),
+        keys.campaignLedger(id),
+        keys.campaignRecipients(id),
+        keys.campaignRejected(id),
+        keys.campaignParked(id),
+        ...batchKeys,
+      );
+      await redis.zrem(keys.campaigns, id);
+    },
+
+    /** Bumps and returns the resume generation, used in re-enqueued job ids. */
+    async nextGeneration(id: string): Promise<number> {
+      return redis.hincrby(keys.campaignMeta(id), 'generation', 1);
+    },
+  };
+  return store;
+}
+
+export type CampaignStore = ReturnType<typeof createCampaignStore>;

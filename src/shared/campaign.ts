@@ -1,0 +1,76 @@
+/**
+ * The campaign vocabulary of design.md: states, outcomes, counters. Shared by producer, worker,
+ * API and CLI.
+ */
+import type { TemplateComponent } from '../dialog360/message.ts';
+
+export type CampaignState = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+
+/** How a campaign's messages are routed. */
+export type RouteMode = 'lite' | 'cloud';
+
+/** Terminal outcome of one recipient in one campaign (design.md "outcome"). */
+export type Outcome = 'sent' | 'failed' | 'expired' | 'suppressed' | 'skipped' | 'cancelled' | 'unknown';
+
+/** Counter names in the campaign's counts hash. `total` = pending + every terminal outcome. */
+export const COUNT_KEYS = [
+  'total',
+  'pending',
+  'sent',
+  'sentLite',
+  'sentCloud',
+  'fallbacks',
+  'failed',
+  'expired',
+  'suppressed',
+  'skipped',
+  'cancelled',
+  'unknown',
+  'delivered',
+  'read',
+  'clicked',
+] as const;
+
+export type CountKey = (typeof COUNT_KEYS)[number];
+export type Counts = Record<CountKey, number>;
+
+/** The counters that partition `total`: every recipient is in exactly one of them. */
+export const PARTITION_KEYS = ['pending', 'sent', 'failed', 'expired', 'suppressed', 'skipped', 'cancelled', 'unknown'] as const satisfies readonly CountKey[];
+
+/** Everything fixed when a campaign is created. */
+export type CampaignSpec = {
+  id: string;
+  channelId: string;
+  template: { name: string; language: string; components: TemplateComponent[] };
+  /**
+   * Seconds; deadline = start + TTL. Also sent to Meta as `message_send_ttl_seconds` on the lite
+   * route. Unset: Meta's default for marketing (30 days) is the local deadline and nothing is sent.
+   */
+  ttlSeconds?: number;
+  route: RouteMode;
+  activitySharing?: boolean;
+  /** Epoch ms; the campaign does not send before it. */
+  startAt: number;
+  batchSize: number;
+  createdAt: number;
+};
+
+/** A campaign as stored: the spec plus its changing state. */
+export type Campaign = CampaignSpec & {
+  state: CampaignState;
+  /** Why it is paused or failed (e.g. "132015 template paused for low quality"). */
+  reason?: string;
+  /** Epoch ms when intake finished (all batches enqueued); unset while reading the file. */
+  intakeDoneAt?: number;
+  batches: number;
+  startedAt?: number;
+  finishedAt?: number;
+};
+
+/** Meta's default TTL for marketing messages: 30 days. */
+export const DEFAULT_MARKETING_TTL_SECONDS = 2_592_000;
+
+/** Epoch ms after which nothing of this campaign may be posted. */
+export function campaignDeadline(spec: Pick<CampaignSpec, 'startAt' | 'ttlSeconds'>): number {
+  return spec.startAt + (spec.ttlSeconds ?? DEFAULT_MARKETING_TTL_SECONDS) * 1000;
+}

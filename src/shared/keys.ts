@@ -1,0 +1,51 @@
+/**
+ * Every Redis key and queue name litecast uses, in one place. Keys that a Lua script touches
+ * together share a `{hash tag}` (one campaign's ledger, counters and meta; one channel's limiter),
+ * so the same code runs on Redis Cluster. No ioredis `keyPrefix`: BullMQ and Bottleneck would not
+ * see it.
+ */
+
+/** Builds the key names for one namespace (`LITECAST_NAMESPACE`). */
+export function createKeys(namespace: string) {
+  const ns = namespace;
+  const campaign = (id: string) => `${ns}:{c:${id}}`;
+  const channel = (id: string) => `${ns}:{ch:${id}}`;
+  return {
+    namespace: ns,
+    /** BullMQ prefix: queues become `<ns>:{q}:send:*`, so each queue's keys share one slot. */
+    queuePrefix: `${ns}:{q}`,
+    sendQueue: 'send',
+    eventsQueue: 'events',
+    /** Hash: channel id → channel record (API key encrypted when a secret key is set). */
+    channels: `${ns}:channels`,
+    /** Sorted set: campaign id by creation time. */
+    campaigns: `${ns}:campaigns`,
+    campaignMeta: (id: string) => `${campaign(id)}:meta`,
+    campaignCounts: (id: string) => `${campaign(id)}:counts`,
+    campaignErrors: (id: string) => `${campaign(id)}:errors`,
+    /** Hash: phone → outcome (or an in-flight claim). The at-most-once record. */
+    campaignLedger: (id: string) => `${campaign(id)}:ledger`,
+    /** Hash: phone → batch index, written at intake; doubles as the duplicate check. */
+    campaignRecipients: (id: string) => `${campaign(id)}:recipients`,
+    /** String: one batch's recipients as JSON. */
+    campaignBatch: (id: string, index: number) => `${campaign(id)}:batch:${index}`,
+    /** Hash: intake line number → rejected row JSON. */
+    campaignRejected: (id: string) => `${campaign(id)}:rejected`,
+    /** Set: batch indexes parked by a pause, re-enqueued on resume. */
+    campaignParked: (id: string) => `${campaign(id)}:parked`,
+    /** Pub/sub channel announcing a campaign's state changes (pause, resume, cancel). */
+    campaignControl: (id: string) => `${campaign(id)}:control`,
+    /** Set of suppressed (opted-out) phones of a channel. */
+    channelSuppressed: (id: string) => `${channel(id)}:suppressed`,
+    /** MM Lite refusal memory: `*` for the whole channel, or a template name. */
+    channelLiteRefused: (id: string, scope: string) => `${channel(id)}:lite-refused:${scope}`,
+    /** Bottleneck limiter id; Bottleneck derives its keys from it, the hash tag keeps them together. */
+    channelLimiterId: (id: string) => `${ns}:{lim:${id}}`,
+    /** String: epoch ms until which the channel is cooling down after a throttle answer. */
+    channelCooldown: (id: string) => `${ns}:{lim:${id}}:cooldown`,
+    /** String: wamid → `<campaignId>:<phone>`, for webhooks without callback data. */
+    wamid: (wamid: string) => `${ns}:wamid:${wamid}`,
+  };
+}
+
+export type Keys = ReturnType<typeof createKeys>;

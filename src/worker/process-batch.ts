@@ -1,0 +1,163 @@
+/**
+ * The send loop for one batch: for each recipient, claim it in the ledger, send it through the
+ * sending core (which waits for the channel's limiter), and commit the outcome with the counters.
+ * It depends only on the small ports below; the worker wires in Redis, Bottleneck and 360dialog.
+ */
+import type { Logger } from 'pino';
+import { encodeCallbackData } from '../dialog360/callback-data.ts';
+import type { OutboundMessage, Route } from '../dialog360/message.ts';
+import type { SendResult } from '../dialog360/send-message.ts';
+import { campaignDeadline, type Campaign, type CampaignState } from '../shared/campaign.ts';
+import type { BatchRecipient } from '../shared/campaign-store.ts';
+import type { Ledger } from '../shared/ledger.ts';
+import { renderComponents } from '../shared/template-components.ts';
+
+export type BatchPorts = {
+  ledger: Pick<Ledger, 'values' | 'claim' | 'release' | 'commit' | 'orphanToUnknown'>;
+  /** Which of these phones opted out of the channel's marketing. */
+  suppressed(channelId: string, phones: string[]): Promise<boolean[]>;
+  /** Sends one message through the sending core (limiter, retries, fallback). */
+  send(message: OutboundMessage, route: Route, options: { signal: AbortSignal; deadline: number }): Promise<SendResult>;
+  /** Pauses the campaign with a reason (a fatal verdict). */
+  pause(campaignId: string, reason: string): Promise<void>;
+  /** Remembers wamid → campaign/recipient for webhooks that do not echo the callback data. */
+  recordWamid(wamid: string, campaignId: string, phone: string): Promise<void>;
+  now(): number;
+  /** A unique claim token for one send. */
+  newToken(): string;
+  logger: Logger;
+};
+
+export type BatchOptions = {
+  /** Messages of this batch in flight at once. */
+  parallelism: number;
+  /** Aborts when the campaign leaves a sending state or the worker shuts down. */
+  signal: AbortSignal;
+  /** The campaign's current state (after an abort: why). */
+  campaignState(): CampaignState;
+};
+
+/**
+ * - `done`: every recipient of the batch has an outcome.
+ * - `parked`: the campaign was paused; the rest stays pending until resume re-enqueues the batch.
+ * - `interrupted`: the worker is shutting down; the batch must run again elsewhere.
+ */
+export type BatchStatus = 'done' | 'parked' | 'interrupted';
+
+/** Runs `task` over `items` with at most `limit` at once, stopping new starts when `stop()` is true. */
+async function forEachLimited<T>(items: readonly T[], limit: number, stop: () => boolean, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length && !stop()) {
+      const item = items[next++] as T;
+      await task(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+export async function processBatch(ports: BatchPorts, campaign: Campaign, recipients: readonly BatchRecipient[], options: BatchOptions): Promise<BatchStatus> {
+  const { ledger, logger } = ports;
+  const id = campaign.id;
+  const deadline = campaignDeadline(campaign);
+  const phones = recipients.map((r) => r.p);
+  const values = await ledger.values(id, phones);
+
+  // Recipients claimed but never committed: a worker died between claim and commit. They may have
+  // been sent, so they become `unknown`, never re-sent (invariant 1).
+  const open: BatchRecipient[] = [];
+  for (const [i, recipient] of recipients.entries()) {
+    const value = values[i];
+    if (value == null) open.push(recipient);
+    else if (value.startsWith('C|')) await ledger.orphanToUnknown(id, recipient.p, value);
+  }
+
+  const suppressed = open.length > 0 ? await ports.suppressed(campaign.channelId, open.map((r) => r.p)) : [];
+  const toSend: BatchRecipient[] = [];
+  for (const [i, recipient] of open.entries()) {
+    if (suppressed[i]) await ledger.commit(id, recipient.p, undefined, { outcome: 'suppressed' });
+    else toSend.push(recipient);
+  }
+
+  let fatalSeen = false;
+  const stopped = () => options.signal.aborted || fatalSeen;
+
+  await forEachLimited(toSend, options.parallelism, stopped, async (recipient) => {
+    if (ports.now() >= deadline) {
+      await ledger.commit(id, recipient.p, undefined, { outcome: 'expired' });
+      return;
+    }
+    const token = ports.newToken();
+    if (!(await ledger.claim(id, recipient.p, token))) return;
+    let result: SendResult;
+    try {
+      const message: OutboundMessage = {
+        to: recipient.p,
+        template: { name: campaign.template.name, language: campaign.template.language, components: renderComponents(campaign.template.components, recipient.f) },
+        callbackData: encodeCallbackData(id, recipient.p),
+        ...(campaign.ttlSeconds !== undefined ? { ttlSeconds: campaign.ttlSeconds } : {}),
+        ...(campaign.activitySharing !== undefined ? { activitySharing: campaign.activitySharing } : {}),
+      };
+      result = await ports.send(message, campaign.route, { signal: options.signal, deadline });
+    } catch (error) {
+      // Not an API outcome (a bug, or Redis gone while waiting for the limiter): nothing was
+      // posted that we know of, so give the claim back and let the batch run again.
+      await ledger.release(id, recipient.p, token);
+      throw error;
+    }
+    switch (result.status) {
+      case 'sent': {
+        const wamid = result.wamid ?? '';
+        await Promise.all([
+          ledger.commit(id, recipient.p, token, {
+            outcome: 'sent',
+            route: result.route,
+            wamid,
+            fellBack: result.fellBack,
+            ...(result.fallback ? { fallbackCode: result.fallback.code } : {}),
+          }),
+          ports.recordWamid(wamid, id, recipient.p),
+        ]);
+        return;
+      }
+      case 'failed':
+        await ledger.commit(id, recipient.p, token, { outcome: 'failed', code: result.verdict?.code ?? 'UNKNOWN', verdictClass: result.verdict?.class ?? 'retry' });
+        return;
+      case 'unknown':
+        await ledger.commit(id, recipient.p, token, { outcome: 'unknown', code: result.verdict?.code ?? 'UNKNOWN' });
+        return;
+      case 'expired':
+        await ledger.release(id, recipient.p, token);
+        await ledger.commit(id, recipient.p, undefined, { outcome: 'expired' });
+        return;
+      case 'aborted':
+        await ledger.release(id, recipient.p, token);
+        return;
+      case 'fatal': {
+        await ledger.release(id, recipient.p, token);
+        if (!fatalSeen) {
+          fatalSeen = true;
+          const reason = `${result.verdict?.code ?? 'FATAL'}: ${result.verdict?.reason ?? 'fatal error'}`;
+          logger.warn({ campaign: id, code: result.verdict?.code, reason }, 'fatal verdict: pausing campaign');
+          await ports.pause(id, reason);
+        }
+        return;
+      }
+    }
+  });
+
+  if (fatalSeen) return 'parked';
+  if (!options.signal.aborted) return 'done';
+  const state = options.campaignState();
+  if (state === 'cancelled') {
+    const left = await ledger.values(id, phones);
+    for (const [i, recipient] of recipients.entries()) {
+      const value = left[i];
+      if (value == null) await ledger.commit(id, recipient.p, undefined, { outcome: 'cancelled' });
+      else if (value.startsWith('C|')) await ledger.orphanToUnknown(id, recipient.p, value);
+    }
+    return 'done';
+  }
+  if (state === 'paused') return 'parked';
+  return 'interrupted';
+}

@@ -1,0 +1,207 @@
+/**
+ * Wires a worker process: a BullMQ worker over the batch queue, the ledger, the per-channel
+ * clients and limiters, and campaign control. `close()` drains: no new batches, waits stop, sends
+ * in flight finish and are committed, unfinished batches go back to the queue.
+ */
+import { randomBytes } from 'node:crypto';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { createDialogClient, type DialogClient } from '../dialog360/client.ts';
+import type { LiteEligibilityMemory } from '../dialog360/lite-eligibility-memory.ts';
+import { sendMessage, type SendPolicy } from '../dialog360/send-message.ts';
+import { requeueParked } from '../producer/campaign-actions.ts';
+import { createCampaignStore } from '../shared/campaign-store.ts';
+import { createChannelStore, type Channel } from '../shared/channel-store.ts';
+import type { Config } from '../shared/config.ts';
+import { isLitecastError } from '../shared/errors.ts';
+import { createKeys } from '../shared/keys.ts';
+import { createLedger } from '../shared/ledger.ts';
+import { createRedis } from '../shared/redis.ts';
+import { createSecretBox } from '../shared/secret-box.ts';
+import { createSendQueue, type BatchJobData } from '../shared/send-queue.ts';
+import { createCampaignControl, SENDING_STATES } from './campaign-control.ts';
+import { createChannelLimiters, type ChannelLimiter } from './channel-limiter.ts';
+import { processBatch, type BatchPorts, type BatchStatus } from './process-batch.ts';
+import { createRedisLiteMemory } from './redis-lite-memory.ts';
+
+export type WorkerOptions = {
+  config: Config;
+  logger: Logger;
+  /** Batches at once; defaults to the config. */
+  concurrency?: number;
+};
+
+export type WorkerHandle = {
+  /** Resolves once the BullMQ worker is connected and taking jobs. */
+  ready(): Promise<void>;
+  /** Drains and closes everything; forces after `timeoutMs`. */
+  close(timeoutMs?: number): Promise<void>;
+};
+
+type ChannelContext = { channel: Channel; sealedKey: string; client: DialogClient; limiter: ChannelLimiter; liteMemory: LiteEligibilityMemory };
+
+/** How long wamid → recipient mappings are kept for webhooks: Meta retries webhooks up to 7 days. */
+const WAMID_TTL_SECONDS = 8 * 24 * 3600;
+
+export function startWorker(options: WorkerOptions): WorkerHandle {
+  const { config, logger } = options;
+  const keys = createKeys(config.namespace);
+  const redis = createRedis(config.redisUrl, 'command');
+  const subscriber = createRedis(config.redisUrl, 'command');
+  const bullConnection = createRedis(config.redisUrl, 'blocking');
+  const box = createSecretBox(config.secretKey);
+  const campaigns = createCampaignStore(redis, keys);
+  const channels = createChannelStore(redis, keys, box);
+  const ledger = createLedger(redis, keys);
+  const queue = createSendQueue(redis, keys);
+  const limiters = createChannelLimiters({ redis, keys, margin: config.rateMargin, logger });
+  const control = createCampaignControl({ redis, subscriber, keys, logger });
+  const shutdown = new AbortController();
+  const contexts = new Map<string, ChannelContext>();
+  for (const connection of [redis, subscriber, bullConnection]) connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+
+  const policy: Omit<SendPolicy, 'signal' | 'deadline'> = {
+    maxAttempts: config.sendMaxAttempts,
+    baseDelayMs: config.retryBaseMs,
+    maxDelayMs: config.retryMaxMs,
+    onAmbiguousTimeout: config.onAmbiguousTimeout,
+  };
+
+  /** The channel's client and limiter, rebuilt when the channel (or its key) changed. */
+  async function channelContext(channelId: string): Promise<ChannelContext> {
+    const { channel, sealedKey } = await channels.loadSealed(channelId);
+    const cached = contexts.get(channelId);
+    if (cached && cached.sealedKey === sealedKey && cached.channel.baseUrl === channel.baseUrl && cached.channel.mps === channel.mps) return cached;
+    cached?.client.close();
+    const client = createDialogClient({ baseUrl: channel.baseUrl, apiKey: box.open(sealedKey), timeoutMs: config.httpTimeoutMs });
+    const context: ChannelContext = {
+      channel,
+      sealedKey,
+      client,
+      limiter: limiters.forChannel(channel),
+      liteMemory: createRedisLiteMemory({ redis, keys, channelId, ttlMs: config.liteReprobeSeconds * 1000 }),
+    };
+    contexts.set(channelId, context);
+    return context;
+  }
+
+  async function pauseQuietly(campaignId: string, reason: string): Promise<void> {
+    try {
+      await campaigns.transition(campaignId, 'pause', reason);
+    } catch (error) {
+      // Another worker paused it first, or the user cancelled it: either way it is stopped.
+      if (!isLitecastError(error) || error.code !== 'LITECAST_ERR_INVALID_STATE') throw error;
+    }
+  }
+
+  function portsFor(context: ChannelContext): BatchPorts {
+    return {
+      ledger,
+      logger,
+      now: Date.now,
+      newToken: () => randomBytes(8).toString('base64url'),
+      async suppressed(channelId, phones) {
+        const flags = await redis.smismember(keys.channelSuppressed(channelId), ...phones);
+        return flags.map((flag) => flag === 1);
+      },
+      send: (message, route, { signal, deadline }) =>
+        sendMessage(
+          {
+            client: context.client,
+            acquire: () => context.limiter.acquire(signal),
+            onThrottle: (verdict) => context.limiter.coolDown(verdict.waitMs ?? 1_000),
+            liteMemory: context.liteMemory,
+          },
+          { ...policy, signal, deadline },
+          message,
+          route,
+        ),
+      pause: pauseQuietly,
+      async recordWamid(wamid, campaignId, phone) {
+        if (wamid) await redis.set(keys.wamid(wamid), `${campaignId}:${phone}`, 'EX', WAMID_TTL_SECONDS);
+      },
+    };
+  }
+
+  async function processJob(job: Job<BatchJobData>, token?: string): Promise<{ status: BatchStatus | 'missing' }> {
+    const { campaignId, batchIndex } = job.data;
+    let campaign = await campaigns.get(campaignId);
+    if (!campaign) return { status: 'missing' };
+    if (campaign.state === 'completed' || campaign.state === 'failed') return { status: 'done' };
+    if (campaign.state === 'scheduled') {
+      await campaigns.transition(campaignId, 'start').catch(() => undefined);
+      campaign = (await campaigns.get(campaignId)) ?? campaign;
+    }
+    let context: ChannelContext;
+    try {
+      context = await channelContext(campaign.channelId);
+    } catch (error) {
+      if (!isLitecastError(error)) throw error;
+      // A removed channel or an unreadable key is the user's to fix: pause, don't burn the list.
+      await pauseQuietly(campaignId, `${error.code}: ${error.message}`);
+      await campaigns.park(campaignId, batchIndex);
+      return { status: 'parked' };
+    }
+    const recipients = await campaigns.loadBatch(campaignId, batchIndex);
+    const watch = control.watch(campaignId, campaign.state);
+    let status: BatchStatus;
+    try {
+      status = await processBatch(portsFor(context), campaign, recipients, {
+        parallelism: config.batchParallelism,
+        signal: AbortSignal.any([watch.signal, shutdown.signal]),
+        campaignState: watch.state,
+      });
+    } finally {
+      watch.release();
+    }
+    if (status === 'parked') {
+      await campaigns.park(campaignId, batchIndex);
+      // A resume may have run between our pause and the park: then nobody would pick the batch up.
+      const state = (await campaigns.get(campaignId))?.state;
+      if (state && SENDING_STATES.has(state)) await requeueParked({ campaigns, queue }, campaignId);
+    } else if (status === 'interrupted') {
+      // Shutting down: put the batch back without using up an attempt; another worker resumes it.
+      await job.moveToDelayed(Date.now() + 100, token);
+      throw new DelayedError();
+    }
+    logger.debug({ campaign: campaignId, batch: batchIndex, status }, 'batch finished');
+    return { status };
+  }
+
+  const worker = new Worker<BatchJobData>(keys.sendQueue, processJob, {
+    connection: bullConnection,
+    prefix: keys.queuePrefix,
+    concurrency: options.concurrency ?? config.workerConcurrency,
+    lockDuration: config.jobLockMs,
+    stalledInterval: Math.max(1_000, Math.floor(config.jobLockMs / 2)),
+    // Batches are idempotent (the ledger skips what is done), so a batch may stall many times
+    // (worker crashes) without being failed for it.
+    maxStalledCount: 1_000,
+  });
+  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  worker.on('failed', (job, error) => logger.warn({ err: error, job: job?.id }, 'batch failed; it will be retried'));
+
+  let closing: Promise<void> | undefined;
+  return {
+    ready: () => worker.waitUntilReady().then(() => undefined),
+    close(timeoutMs = 20_000) {
+      closing ??= (async () => {
+        const force = setTimeout(() => {
+          logger.warn('drain timed out; closing without waiting for in-flight batches');
+          void worker.close(true);
+        }, timeoutMs);
+        force.unref();
+        // Stop waiting for limiter slots and retries; requests already posted finish and commit.
+        shutdown.abort('shutdown');
+        await worker.close();
+        clearTimeout(force);
+        await limiters.close();
+        await control.close();
+        await queue.close();
+        for (const context of contexts.values()) context.client.close();
+        await Promise.allSettled([redis.quit(), subscriber.quit(), bullConnection.quit()]);
+      })();
+      return closing;
+    },
+  };
+}
