@@ -63,6 +63,8 @@ export const faultRuleSchema = z.strictObject({
 
 /** A parsed fault rule. */
 export type FaultRule = z.infer<typeof faultRuleSchema>;
+/** A fault rule as written (defaults not yet applied). */
+export type FaultRuleInput = z.input<typeof faultRuleSchema>;
 /** A parsed fault effect. */
 export type FaultEffect = z.infer<typeof faultEffectSchema>;
 

@@ -4,6 +4,7 @@
  * subscriber connection and also re-reads the state of its active campaigns every second, so a
  * message lost during a Redis reconnect delays a pause by at most that second.
  */
+import { setMaxListeners } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { CampaignState } from '../shared/campaign.ts';
@@ -26,6 +27,13 @@ export type CampaignControl = {
 
 type Entry = { state: CampaignState; controller: AbortController; refs: number };
 
+/** A controller whose signal many concurrent batches may listen to. */
+function newController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 export function createCampaignControl(deps: { redis: Redis; subscriber: Redis; keys: Keys; logger: Logger; refreshMs?: number }): CampaignControl {
   const entries = new Map<string, Entry>();
   const pattern = deps.keys.campaignControl('*');
@@ -37,7 +45,7 @@ export function createCampaignControl(deps: { redis: Redis; subscriber: Redis; k
     if (!entry || entry.state === state) return;
     entry.state = state;
     if (!SENDING_STATES.has(state)) entry.controller.abort(state);
-    else if (entry.controller.signal.aborted) entry.controller = new AbortController();
+    else if (entry.controller.signal.aborted) entry.controller = newController();
   };
 
   deps.subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
@@ -59,7 +67,7 @@ export function createCampaignControl(deps: { redis: Redis; subscriber: Redis; k
     watch(campaignId, initialState) {
       let entry = entries.get(campaignId);
       if (!entry) {
-        entry = { state: initialState, controller: new AbortController(), refs: 0 };
+        entry = { state: initialState, controller: newController(), refs: 0 };
         if (!SENDING_STATES.has(initialState)) entry.controller.abort(initialState);
         entries.set(campaignId, entry);
       }

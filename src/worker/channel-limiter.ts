@@ -74,7 +74,20 @@ export function createChannelLimiters(deps: { redis: Redis; keys: Keys; margin: 
           if (signal) {
             // A paused campaign must not wait for its turn in a long queue; the slot, when it
             // comes, simply goes unused.
-            await Promise.race([slot, new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }))]);
+            await new Promise<void>((resolve, reject) => {
+              const onAbort = () => resolve();
+              signal.addEventListener('abort', onAbort, { once: true });
+              slot.then(
+                () => {
+                  signal.removeEventListener('abort', onAbort);
+                  resolve();
+                },
+                (error: unknown) => {
+                  signal.removeEventListener('abort', onAbort);
+                  reject(error as Error);
+                },
+              );
+            });
           } else {
             await slot;
           }

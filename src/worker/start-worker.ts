@@ -4,6 +4,7 @@
  * in flight finish and are committed, unfinished batches go back to the queue.
  */
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { createDialogClient, type DialogClient } from '../dialog360/client.ts';
@@ -57,6 +58,8 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
   const limiters = createChannelLimiters({ redis, keys, margin: config.rateMargin, logger });
   const control = createCampaignControl({ redis, subscriber, keys, logger });
   const shutdown = new AbortController();
+  // Every batch in progress listens to these; the default limit of 10 is about leaks, not this.
+  setMaxListeners(0, shutdown.signal);
   const contexts = new Map<string, ChannelContext>();
   for (const connection of [redis, subscriber, bullConnection]) connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
 
@@ -144,11 +147,14 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
     }
     const recipients = await campaigns.loadBatch(campaignId, batchIndex);
     const watch = control.watch(campaignId, campaign.state);
+    const signal = AbortSignal.any([watch.signal, shutdown.signal]);
+    // Every message in flight listens to this signal (retry waits, limiter waits).
+    setMaxListeners(config.batchParallelism * 4 + 10, signal);
     let status: BatchStatus;
     try {
       status = await processBatch(portsFor(context), campaign, recipients, {
         parallelism: config.batchParallelism,
-        signal: AbortSignal.any([watch.signal, shutdown.signal]),
+        signal,
         campaignState: watch.state,
       });
     } finally {

@@ -1,0 +1,57 @@
+/**
+ * Runs the real `litecast` command as a child process, as a user would, and collects its output.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BIN = fileURLToPath(new URL('../../bin/litecast.js', import.meta.url));
+
+export type RunResult = { code: number | null; stdout: string; stderr: string };
+
+/** Runs a short command to completion. */
+export function runLitecast(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
+  });
+}
+
+export type LongRunning = { child: ChildProcess; output(): string; exited: Promise<number | null> };
+
+/** Starts a long-running command (worker, sandbox, api) and resolves once `readyText` appears in its output. */
+export function startLitecast(args: string[], env: NodeJS.ProcessEnv, readyText: string, timeoutMs = 20_000): Promise<LongRunning> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let ready = false;
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const timer = setTimeout(() => {
+      if (!ready) {
+        child.kill('SIGKILL');
+        reject(new Error(`litecast ${args.join(' ')} not ready after ${timeoutMs} ms:\n${output}`));
+      }
+    }, timeoutMs);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (!ready && output.includes(readyText)) {
+        ready = true;
+        clearTimeout(timer);
+        resolve({ child, output: () => output, exited });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    void exited.then((code) => {
+      if (!ready) {
+        clearTimeout(timer);
+        reject(new Error(`litecast ${args.join(' ')} exited with ${code} before ready:\n${output}`));
+      }
+    });
+  });
+}
