@@ -56,8 +56,8 @@ const schema = z.object({
    * picked up again after about this long. Default 30000.
    */
   LITECAST_JOB_LOCK_MS: int(1_000, 600_000).default(30_000),
-  /** Share of a channel's messages-per-second litecast aims at, so timing jitter never crosses the limit. Default 0.98. */
-  LITECAST_RATE_MARGIN: z.coerce.number().min(0.5).max(1).default(0.98),
+  /** Share of a channel's messages-per-second litecast aims at, so timing jitter never crosses the limit. Default 0.97. */
+  LITECAST_RATE_MARGIN: z.coerce.number().min(0.5).max(1).default(0.97),
 });
 
 export type Config = Readonly<{
