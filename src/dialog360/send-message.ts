@@ -21,6 +21,7 @@ export type SendPorts = {
   liteMemory?: LiteEligibilityMemory;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
 };
 
 export type SendPolicy = {
@@ -99,6 +100,7 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 async function sendOnRoute(ports: SendPorts, policy: SendPolicy, route: Route, payload: MessagePayload): Promise<RouteResult> {
   const now = ports.now ?? Date.now;
   const sleep = ports.sleep ?? abortableSleep;
+  const random = ports.random ?? Math.random;
   let attempts = 0;
   let pairLimitHits = 0;
   const stop = (status: SendStatus | 'fallback', verdict?: Verdict) => new AbortError(new AttemptFailed(verdict ?? { class: 'retry', code: status, reason: status }, status));
@@ -128,38 +130,48 @@ async function sendOnRoute(ports: SendPorts, policy: SendPolicy, route: Route, p
       },
       {
         retries: Math.max(0, policy.maxAttempts - 1),
-        factor: 2,
-        minTimeout: policy.baseDelayMs,
-        maxTimeout: policy.maxDelayMs,
-        randomize: true,
+        // The waits happen in onFailedAttempt, where they can be cut short by the signal. (p-retry's
+        // own `signal` option is not used: it discards an attempt that succeeded while the signal
+        // fired, and a send that was accepted must never be reported as not sent.)
+        minTimeout: 0,
+        maxTimeout: 0,
         maxRetryTime: policy.maxRetryTimeMs ?? DEFAULT_MAX_RETRY_TIME_MS,
-        ...(policy.signal ? { signal: policy.signal } : {}),
         // A throttle is the channel's state, not this message's fault: it must not use up the
         // message's attempts (maxRetryTime still bounds it).
         shouldConsumeRetry: ({ error }) => !(error instanceof AttemptFailed && error.verdict.class === 'throttle'),
-        onFailedAttempt: async ({ error }) => {
+        onFailedAttempt: async ({ error, retriesConsumed, retriesLeft }) => {
           if (!(error instanceof AttemptFailed)) return;
           const { verdict } = error;
+          // The channel cools down even when this message has no attempt left.
+          if (verdict.class === 'throttle' && ports.onThrottle) await ports.onThrottle(verdict);
+          if (retriesLeft === 0) return;
           if (verdict.class === 'throttle') {
-            if (ports.onThrottle) await ports.onThrottle(verdict);
-            else await sleep(verdict.waitMs ?? policy.baseDelayMs, policy.signal);
+            if (!ports.onThrottle) await sleep(verdict.waitMs ?? policy.baseDelayMs, policy.signal);
           } else if (verdict.scope === 'recipient') {
             // Meta's pair-limit advice: wait 4^n seconds, n = 0, 1, 2…
             await sleep(Math.min((verdict.waitMs ?? 1_000) * 4 ** pairLimitHits++, policy.maxDelayMs), policy.signal);
-          } else if (verdict.waitMs !== undefined) {
-            await sleep(Math.min(verdict.waitMs, policy.maxDelayMs), policy.signal);
+          } else {
+            await sleep(Math.max(Math.min(verdict.waitMs ?? 0, policy.maxDelayMs), backoffDelay(policy, retriesConsumed, random)), policy.signal);
           }
+          // Nothing was accepted by the failed attempt, so stopping here is safe.
+          if (policy.signal?.aborted) throw new AttemptFailed(verdict, 'aborted');
         },
       },
     );
   } catch (error) {
+    if (error instanceof AbortError) error = error.originalError;
     if (error instanceof AttemptFailed) {
       // `final` unset: retries ran out on a retryable error.
       return { status: error.final ?? 'failed', attempts, verdict: error.verdict };
     }
-    if (policy.signal?.aborted) return { status: 'aborted', attempts };
     throw error;
   }
+}
+
+/** Exponential backoff with full jitter in [d, 2d): d = base × 2^n, capped at maxDelayMs. */
+export function backoffDelay(policy: Pick<SendPolicy, 'baseDelayMs' | 'maxDelayMs'>, retriesConsumed: number, random: () => number = Math.random): number {
+  const base = Math.min(policy.baseDelayMs * 2 ** retriesConsumed, policy.maxDelayMs);
+  return Math.min(Math.round(base * (1 + random())), policy.maxDelayMs);
 }
 
 /**

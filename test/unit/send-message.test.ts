@@ -187,4 +187,33 @@ describe('sendMessage', () => {
     await sendMessage({ client, acquire: async (route) => void acquired.push(route) }, policy, message, 'lite');
     expect(acquired).toEqual(['lite', 'cloud']);
   });
+
+  it('a send accepted while the signal fires is reported sent (never released for a re-send)', async () => {
+    const controller = new AbortController();
+    const client = {
+      send: async () => {
+        controller.abort();
+        return ok('wamid.late');
+      },
+    };
+    expect(await sendMessage({ client }, { ...policy, signal: controller.signal }, message, 'lite')).toMatchObject({ status: 'sent', wamid: 'wamid.late' });
+  });
+
+  it('the signal cuts a retry wait short: aborted, after one failed attempt', async () => {
+    const controller = new AbortController();
+    const { client, calls } = scriptedClient([metaError(131000, 500), ok()]);
+    setTimeout(() => controller.abort(), 20);
+    const started = Date.now();
+    const result = await sendMessage({ client }, { ...policy, baseDelayMs: 5_000, maxDelayMs: 5_000, signal: controller.signal }, message, 'lite');
+    expect(result).toMatchObject({ status: 'aborted', attempts: 1 });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('backs off exponentially with jitter, capped', async () => {
+    const { backoffDelay } = await import('../../src/dialog360/send-message.ts');
+    expect(backoffDelay({ baseDelayMs: 100, maxDelayMs: 10_000 }, 0, () => 0)).toBe(100);
+    expect(backoffDelay({ baseDelayMs: 100, maxDelayMs: 10_000 }, 3, () => 0.5)).toBe(1_200);
+    expect(backoffDelay({ baseDelayMs: 100, maxDelayMs: 1_000 }, 10, () => 0.99)).toBe(1_000);
+  });
 });
