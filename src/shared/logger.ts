@@ -46,7 +46,7 @@ export type LoggerOptions = {
 
 /** Creates a JSON logger that redacts secrets and masks phone numbers in fields, bindings and messages. */
 export function createLogger(options: LoggerOptions = {}): Logger {
-  return pino(
+  const logger = pino(
     {
       level: options.level ?? 'info',
       base: { pid: process.pid, ...options.base },
@@ -64,4 +64,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     },
     options.destination,
   );
+  // pino does not pass child bindings through `formatters.bindings`; scrub them on the way in.
+  // Children inherit this property from the root logger, so it holds at every depth.
+  const pinoChild = logger.child;
+  logger.child = function scrubbedChild(this: Logger, bindings, childOptions) {
+    return pinoChild.call(this, scrubLogValue(bindings) as typeof bindings, childOptions);
+  } as Logger['child'];
+  return logger;
 }
