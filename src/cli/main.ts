@@ -211,6 +211,17 @@ export function buildProgram(): Command {
         });
       });
   }
+  program
+    .command('demo')
+    .description('Run a demo campaign against a local sandbox: workers, live progress, results per route')
+    .option('--recipients <n>', 'generated recipients', positiveInt('--recipients'), 3_000)
+    .option('--workers <n>', 'worker processes', positiveInt('--workers'), 2)
+    .option('--mps <n>', 'messages per second of the demo channel', positiveInt('--mps'), 500)
+    .action(async (opts: { recipients: number; workers: number; mps: number }) => {
+      const { config, logger } = setup();
+      const { runDemo } = await import('./demo.ts');
+      await runDemo(config, logger, { ...opts, out });
+    });
   return program;
 }
 
