@@ -81,8 +81,8 @@ export function parseCampaignOptions(options: CampaignOptions, now = Date.now())
 }
 
 /**
- * Creates the campaign and takes in its recipients. Workers may start on the first batches while
- * later ones are still being read.
+ * Creates the campaign and takes in its recipients. Batches are stored as they are read; their
+ * jobs are enqueued at the end, so an upload that fails half-way leaves nothing behind.
  */
 export async function createCampaign(deps: IntakeDeps, options: CampaignOptions, rows: AsyncIterable<ReadItem>): Promise<IntakeSummary> {
   const now = deps.now ?? Date.now;
@@ -94,13 +94,8 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
   let batch: BatchRecipient[] = [];
   let rejected: RejectedRow[] = [];
   let batchIndex = 0;
-  let pendingJobs: number[] = [];
+  const pendingJobs: number[] = [];
 
-  const enqueue = async () => {
-    if (pendingJobs.length === 0) return;
-    await enqueueBatches(deps.queue, spec.id, pendingJobs, { startAt: spec.startAt, now: now() });
-    pendingJobs = [];
-  };
   const flush = async () => {
     if (batch.length === 0 && rejected.length === 0) return;
     if (batch.length === 0) {
@@ -112,7 +107,6 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
     }
     batch = [];
     rejected = [];
-    if (pendingJobs.length >= 50) await enqueue();
   };
 
   let lastLine = 0;
@@ -122,17 +116,21 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
       await takeRow(item);
     }
   } catch (error) {
-    if (batchIndex === 0 && batch.length === 0) {
-      // Nothing usable was read (e.g. no phone column): leave nothing half-created behind.
-      await deps.campaigns.remove(spec.id);
-      throw isLitecastError(error) ? error : new LitecastError('LITECAST_ERR_BAD_RECIPIENTS', (error as Error).message, undefined, { cause: error });
+    const fileProblem = isLitecastError(error) && error.code === 'LITECAST_ERR_BAD_RECIPIENTS';
+    if (!fileProblem || (batchIndex === 0 && batch.length === 0)) {
+      // Nothing usable was read (e.g. no phone column), or the upload itself failed (too large,
+      // aborted): nothing was enqueued yet, so leave nothing half-created behind.
+      await deps.campaigns.remove(spec.id, batchIndex);
+      throw error;
     }
     // The file broke after good rows (e.g. truncated JSON): keep what was read, report the rest.
-    const line = isLitecastError(error) && typeof error.details?.line === 'number' ? error.details.line : lastLine + 1;
-    rejected.push({ line, code: 'file_error', reason: `${(error as Error).message}; the rows after this point were not read` });
+    const line = typeof error.details?.line === 'number' ? error.details.line : lastLine + 1;
+    rejected.push({ line, code: 'file_error', reason: `${error.message}; the rows after this point were not read` });
   }
   await flush();
-  await enqueue();
+  // Jobs go in only once the whole file has been read, so a failed upload never starts sending.
+  // (An index list is small: 10,000 numbers for a million recipients.)
+  await enqueueBatches(deps.queue, spec.id, pendingJobs, { startAt: spec.startAt, now: now() });
   await deps.campaigns.markIntakeDone(spec.id, batchIndex);
   const counts = await deps.campaigns.counts(spec.id);
   if (counts.total === 0) {

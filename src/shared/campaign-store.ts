@@ -29,6 +29,7 @@ redis.call('HSET', KEYS[1], 'state', ARGV[2])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) else redis.call('HDEL', KEYS[1], 'reason') end
 if ARGV[2] == 'running' then redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[4]) end
 if ARGV[2] == 'cancelled' or ARGV[2] == 'failed' then redis.call('HSETNX', KEYS[1], 'finishedAt', ARGV[4]) end
+if ARGV[2] == 'running' then redis.call('HDEL', KEYS[1], 'finishedAt') end
 redis.call('PUBLISH', KEYS[2], ARGV[2])
 return state`;
 
@@ -85,6 +86,7 @@ export const TRANSITIONS = {
   resume: { from: ['paused'], to: 'running' },
   cancel: { from: ['scheduled', 'running', 'paused'], to: 'cancelled' },
   start: { from: ['scheduled'], to: 'running' },
+  retry: { from: ['completed', 'running'], to: 'running' },
 } as const satisfies Record<string, { from: readonly CampaignState[]; to: CampaignState }>;
 
 export type TransitionName = keyof typeof TRANSITIONS;
@@ -233,10 +235,13 @@ export function createCampaignStore(redis: Redis, keys: Keys) {
       return ((members?.[1] as string[] | undefined) ?? []).map(Number).sort((a, b) => a - b);
     },
 
-    /** Deletes every key of a campaign (used when intake fails before anything was enqueued). */
-    async remove(id: string): Promise<void> {
+    /**
+     * Deletes every key of a campaign (used when intake fails before anything was enqueued).
+     * `batches`: how many batch keys intake wrote, when the meta does not know yet.
+     */
+    async remove(id: string, batches?: number): Promise<void> {
       const campaign = await store.get(id);
-      const batchKeys = Array.from({ length: campaign?.batches ?? 0 }, (_, i) => keys.campaignBatch(id, i));
+      const batchKeys = Array.from({ length: Math.max(batches ?? 0, campaign?.batches ?? 0) }, (_, i) => keys.campaignBatch(id, i));
       await redis.del(
         keys.campaignMeta(id),
         keys.campaignCounts(id),
@@ -245,9 +250,16 @@ export function createCampaignStore(redis: Redis, keys: Keys) {
         keys.campaignRecipients(id),
         keys.campaignRejected(id),
         keys.campaignParked(id),
+        keys.campaignEvents(id),
+        keys.campaignFunnel(id),
         ...batchKeys,
       );
       await redis.zrem(keys.campaigns, id);
+    },
+
+    /** Stores a batch of recipients to send again (no duplicate check: they are already in the campaign). */
+    async storeRetryBatch(id: string, index: number, recipients: BatchRecipient[]): Promise<void> {
+      await redis.multi().set(keys.campaignBatch(id, index), JSON.stringify(recipients)).hset(keys.campaignMeta(id), 'batches', String(index + 1)).exec();
     },
 
     /** Bumps and returns the resume generation, used in re-enqueued job ids. */

@@ -16,12 +16,14 @@ export const channelInputSchema = z.object({
   baseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL such as https://waba-v2.360dialog.io' }).transform((u) => u.replace(/\/+$/, '')),
   apiKey: z.string().trim().min(1, 'must not be empty'),
   mps: z.number().int('must be a whole number').min(1).max(10_000).default(DEFAULT_MPS),
+  /** Meta's phone number id, to match opt-out webhooks that arrive without a channel in the URL. */
+  phoneNumberId: z.string().regex(/^\d{5,20}$/, 'must be the digits of Meta\'s phone number id').optional(),
 });
 
 export type ChannelInput = z.input<typeof channelInputSchema>;
 
 /** A channel as shown to users: never the key. */
-export type Channel = { id: string; baseUrl: string; mps: number; createdAt: number; apiKeyEncrypted: boolean };
+export type Channel = { id: string; baseUrl: string; mps: number; createdAt: number; apiKeyEncrypted: boolean; phoneNumberId?: string };
 export type ChannelWithKey = Channel & { apiKey: string };
 
 type StoredChannel = Omit<Channel, 'apiKeyEncrypted'> & { apiKey: string };
@@ -39,6 +41,7 @@ export function createChannelStore(redis: Redis, keys: Keys, box: SecretBox) {
     mps: stored.mps,
     createdAt: stored.createdAt,
     apiKeyEncrypted: stored.apiKey.startsWith('enc:'),
+    ...(stored.phoneNumberId ? { phoneNumberId: stored.phoneNumberId } : {}),
   });
   const read = async (id: string): Promise<StoredChannel> => {
     const raw = await redis.hget(keys.channels, id);
@@ -51,7 +54,14 @@ export function createChannelStore(redis: Redis, keys: Keys, box: SecretBox) {
     async add(input: ChannelInput, options: { replace?: boolean } = {}): Promise<Channel> {
       const parsed = channelInputSchema.safeParse(input);
       if (!parsed.success) throw validationError(parsed.error.issues, 'channel');
-      const stored: StoredChannel = { id: parsed.data.id, baseUrl: parsed.data.baseUrl, mps: parsed.data.mps, createdAt: Date.now(), apiKey: box.seal(parsed.data.apiKey) };
+      const stored: StoredChannel = {
+        id: parsed.data.id,
+        baseUrl: parsed.data.baseUrl,
+        mps: parsed.data.mps,
+        createdAt: Date.now(),
+        apiKey: box.seal(parsed.data.apiKey),
+        ...(parsed.data.phoneNumberId ? { phoneNumberId: parsed.data.phoneNumberId } : {}),
+      };
       const json = JSON.stringify(stored);
       if (options.replace) await redis.hset(keys.channels, stored.id, json);
       else if ((await redis.hsetnx(keys.channels, stored.id, json)) === 0) {

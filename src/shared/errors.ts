@@ -21,6 +21,10 @@ export const ERROR_CATALOGUE = {
   LITECAST_ERR_INVALID_STATE: { httpStatus: 409, exitCode: 75 },
   LITECAST_ERR_UNAUTHORIZED: { httpStatus: 401, exitCode: 77 },
   LITECAST_ERR_PAYLOAD_TOO_LARGE: { httpStatus: 413, exitCode: 65 },
+  LITECAST_ERR_UNSUPPORTED_MEDIA_TYPE: { httpStatus: 415, exitCode: 65 },
+  LITECAST_ERR_NOT_FOUND: { httpStatus: 404, exitCode: 67 },
+  LITECAST_ERR_WEBHOOK_REJECTED: { httpStatus: 401, exitCode: 77 },
+  LITECAST_ERR_NOT_READY: { httpStatus: 503, exitCode: 69 },
   LITECAST_ERR_SECRET_KEY: { httpStatus: 500, exitCode: 78 },
   LITECAST_ERR_INTERNAL: { httpStatus: 500, exitCode: 70 },
 } as const satisfies Record<string, CatalogueEntry>;

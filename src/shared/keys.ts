@@ -31,6 +31,10 @@ export function createKeys(namespace: string) {
     campaignBatch: (id: string, index: number) => `${campaign(id)}:batch:${index}`,
     /** Hash: intake line number → rejected row JSON. */
     campaignRejected: (id: string) => `${campaign(id)}:rejected`,
+    /** Hash: phone → delivery record from webhooks (delivered, read, clicked, late failure). */
+    campaignEvents: (id: string) => `${campaign(id)}:events`,
+    /** Hash: funnel counters per route group (`lite:delivered`, `cloud:failed:131049`, `lite:lat:<bucket>`…). */
+    campaignFunnel: (id: string) => `${campaign(id)}:funnel`,
     /** Set: batch indexes parked by a pause, re-enqueued on resume. */
     campaignParked: (id: string) => `${campaign(id)}:parked`,
     /** Pub/sub channel announcing a campaign's state changes (pause, resume, cancel). */

@@ -6,7 +6,7 @@
  * Ledger values:
  * - absent            pending, never claimed
  * - `C|<token>`       claimed: a worker is about to POST or is posting
- * - `S|<route>|<wamid>|<fellBack 0/1>|<fallbackCode>`   sent
+ * - `S|<route>|<wamid>|<fellBack 0/1>|<fallbackCode>|<acceptedAt ms>`   sent
  * - `F|<code>|<class>`   failed          - `E`  expired      - `X`  suppressed
  * - `K`                  cancelled       - `U|<code>|<token>`  unknown (claimed when a worker died
  *   or the answer never came: maybe sent, never re-sent automatically)
@@ -69,6 +69,15 @@ redis.call('HINCRBY', KEYS[2], 'unknown', 1)
 redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
 return 1`;
 
+/** Lua: a failed recipient goes back to pending for a retry on request. KEYS as COMMIT; ARGV: phone, expected value, code. */
+const REOPEN = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('HINCRBY', KEYS[2], 'failed', -1)
+redis.call('HINCRBY', KEYS[2], 'pending', 1)
+if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[3], -1) end
+return 1`;
+
 /** Lua: give a claim back (nothing was posted). */
 const RELEASE = `
 if redis.call('HGET', KEYS[1], ARGV[1]) == 'C|' .. ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end
@@ -79,6 +88,7 @@ type LedgerRedis = Redis & {
   litecastCommit(ledger: string, counts: string, errors: string, meta: string, ...args: string[]): Promise<number>;
   litecastOrphan(ledger: string, counts: string, errors: string, meta: string, phone: string, claim: string, code: string): Promise<number>;
   litecastRelease(ledger: string, phone: string, token: string): Promise<number>;
+  litecastReopen(ledger: string, counts: string, errors: string, meta: string, phone: string, expected: string, code: string): Promise<number>;
 };
 
 /** Registers the ledger scripts on a connection (idempotent). */
@@ -89,13 +99,14 @@ function withScripts(redis: Redis): LedgerRedis {
     redis.defineCommand('litecastCommit', { numberOfKeys: 4, lua: COMMIT });
     redis.defineCommand('litecastOrphan', { numberOfKeys: 4, lua: ORPHAN_TO_UNKNOWN });
     redis.defineCommand('litecastRelease', { numberOfKeys: 1, lua: RELEASE });
+    redis.defineCommand('litecastReopen', { numberOfKeys: 4, lua: REOPEN });
   }
   return r;
 }
 
 /** A terminal outcome to record, with the counters it moves. */
 export type LedgerOutcome =
-  | { outcome: 'sent'; route: 'lite' | 'cloud'; wamid: string; fellBack: boolean; fallbackCode?: string }
+  | { outcome: 'sent'; route: 'lite' | 'cloud'; wamid: string; fellBack: boolean; fallbackCode?: string; acceptedAt: number }
   | { outcome: 'failed'; code: string; verdictClass: string }
   | { outcome: 'unknown'; code: string }
   | { outcome: 'expired' }
@@ -108,7 +119,7 @@ export function encodeOutcome(outcome: LedgerOutcome, token: string): { value: s
     case 'sent': {
       const counters = ['sent', outcome.route === 'lite' ? 'sentLite' : 'sentCloud'];
       if (outcome.fellBack) counters.push('fallbacks');
-      return { value: `S|${outcome.route}|${outcome.wamid}|${outcome.fellBack ? 1 : 0}|${outcome.fallbackCode ?? ''}`, counters, errorCode: '' };
+      return { value: `S|${outcome.route}|${outcome.wamid}|${outcome.fellBack ? 1 : 0}|${outcome.fallbackCode ?? ''}|${outcome.acceptedAt}`, counters, errorCode: '' };
     }
     case 'failed':
       return { value: `F|${outcome.code}|${outcome.verdictClass}`, counters: ['failed'], errorCode: outcome.code };
@@ -127,19 +138,19 @@ export function encodeOutcome(outcome: LedgerOutcome, token: string): { value: s
 export type LedgerEntry =
   | { state: 'pending' }
   | { state: 'claimed'; token: string }
-  | { state: 'sent'; route: 'lite' | 'cloud'; wamid: string; fellBack: boolean; fallbackCode?: string }
+  | { state: 'sent'; route: 'lite' | 'cloud'; wamid: string; fellBack: boolean; fallbackCode?: string; acceptedAt: number }
   | { state: 'failed'; code: string; verdictClass: string }
   | { state: 'unknown'; code: string }
   | { state: 'expired' | 'suppressed' | 'cancelled' };
 
 export function decodeLedgerValue(value: string | null | undefined): LedgerEntry {
   if (!value) return { state: 'pending' };
-  const [tag, a = '', b = '', c = '', d = ''] = value.split('|');
+  const [tag, a = '', b = '', c = '', d = '', e = ''] = value.split('|');
   switch (tag) {
     case 'C':
       return { state: 'claimed', token: a };
     case 'S':
-      return { state: 'sent', route: a === 'cloud' ? 'cloud' : 'lite', wamid: b, fellBack: c === '1', ...(d ? { fallbackCode: d } : {}) };
+      return { state: 'sent', route: a === 'cloud' ? 'cloud' : 'lite', wamid: b, fellBack: c === '1', ...(d ? { fallbackCode: d } : {}), acceptedAt: Number(e) || 0 };
     case 'F':
       return { state: 'failed', code: a, verdictClass: b };
     case 'U':
@@ -182,6 +193,10 @@ export function createLedger(redis: Redis, keys: Keys) {
     async commit(campaignId: string, phone: string, token: string | undefined, outcome: LedgerOutcome, now = Date.now()): Promise<boolean> {
       const { value, counters, errorCode } = encodeOutcome(outcome, token ?? '');
       return (await r.litecastCommit(...campaignKeys(campaignId), phone, token ?? '', value, errorCode, String(now), ...counters)) === 1;
+    },
+    /** Puts a failed recipient back to pending (only if its value is still `expected`). */
+    async reopen(campaignId: string, phone: string, expected: string, code: string): Promise<boolean> {
+      return (await r.litecastReopen(...campaignKeys(campaignId), phone, expected, code)) === 1;
     },
     /** Turns a dead worker's claim into `unknown` (it may have been sent: never re-sent automatically). */
     async orphanToUnknown(campaignId: string, phone: string, claimValue: string, code = 'WORKER_LOST'): Promise<boolean> {

@@ -115,6 +115,7 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
             wamid,
             fellBack: result.fellBack,
             ...(result.fallback ? { fallbackCode: result.fallback.code } : {}),
+            acceptedAt: ports.now(),
           }),
           ports.recordWamid(wamid, id, recipient.p),
         ]);

@@ -24,6 +24,10 @@ import { createCampaignControl, SENDING_STATES } from './campaign-control.ts';
 import { createChannelLimiters, type ChannelLimiter } from './channel-limiter.ts';
 import { processBatch, type BatchPorts, type BatchStatus } from './process-batch.ts';
 import { createRedisLiteMemory } from './redis-lite-memory.ts';
+import { createMetrics, publishMetrics, type Metrics } from '../shared/metrics.ts';
+import { createWebhookStore } from '../webhooks/webhook-store.ts';
+import { processWebhook, type WebhookJob } from '../webhooks/process-webhook.ts';
+import type { SendResult } from '../dialog360/send-message.ts';
 
 export type WorkerOptions = {
   config: Config;
@@ -41,6 +45,26 @@ export type WorkerHandle = {
 
 type ChannelContext = { channel: Channel; sealedKey: string; client: DialogClient; limiter: ChannelLimiter; liteMemory: LiteEligibilityMemory };
 
+/** Wraps a client so every request's duration lands in the histogram. */
+function instrumentClient(client: DialogClient, metrics: Metrics): DialogClient {
+  return {
+    ...client,
+    async send(route, payload) {
+      const end = metrics.requestDuration.startTimer({ route });
+      const response = await client.send(route, payload);
+      end({ result: response.kind === 'accepted' ? 'accepted' : response.kind === 'rejected' ? `http_${response.status}` : response.kind });
+      return response;
+    },
+  };
+}
+
+/** Counts one finished send by outcome, error code and fallback. */
+function recordSend(metrics: Metrics, channelId: string, result: SendResult): void {
+  metrics.messages.inc({ channel: channelId, route: result.route, outcome: result.status });
+  if (result.verdict && result.status !== 'sent') metrics.sendErrors.inc({ code: result.verdict.code, class: result.verdict.class });
+  if (result.fellBack && result.fallback) metrics.fallbacks.inc({ channel: channelId, code: result.fallback.code });
+}
+
 /** How long wamid → recipient mappings are kept for webhooks: Meta retries webhooks up to 7 days. */
 const WAMID_TTL_SECONDS = 8 * 24 * 3600;
 
@@ -57,6 +81,9 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
   const queue = createSendQueue(redis, keys);
   const limiters = createChannelLimiters({ redis, keys, margin: config.rateMargin, logger });
   const control = createCampaignControl({ redis, subscriber, keys, logger });
+  const metrics = createMetrics();
+  const publisher = publishMetrics(redis, keys, metrics, 'worker');
+  const webhooks = createWebhookStore(redis, keys);
   const shutdown = new AbortController();
   // Every batch in progress listens to these; the default limit of 10 is about leaks, not this.
   setMaxListeners(0, shutdown.signal);
@@ -76,7 +103,7 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
     const cached = contexts.get(channelId);
     if (cached && cached.sealedKey === sealedKey && cached.channel.baseUrl === channel.baseUrl && cached.channel.mps === channel.mps) return cached;
     cached?.client.close();
-    const client = createDialogClient({ baseUrl: channel.baseUrl, apiKey: box.open(sealedKey), timeoutMs: config.httpTimeoutMs });
+    const client = instrumentClient(createDialogClient({ baseUrl: channel.baseUrl, apiKey: box.open(sealedKey), timeoutMs: config.httpTimeoutMs }), metrics);
     const context: ChannelContext = {
       channel,
       sealedKey,
@@ -107,18 +134,25 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
         const flags = await redis.smismember(keys.channelSuppressed(channelId), ...phones);
         return flags.map((flag) => flag === 1);
       },
-      send: (message, route, { signal, deadline }) =>
-        sendMessage(
+      async send(message, route, { signal, deadline }) {
+        const result = await sendMessage(
           {
             client: context.client,
-            acquire: () => context.limiter.acquire(signal),
+            acquire: async () => {
+              const end = metrics.limiterWait.startTimer({ channel: context.channel.id });
+              await context.limiter.acquire(signal);
+              end();
+            },
             onThrottle: (verdict) => context.limiter.coolDown(verdict.waitMs ?? 1_000),
             liteMemory: context.liteMemory,
           },
           { ...policy, signal, deadline },
           message,
           route,
-        ),
+        );
+        recordSend(metrics, context.channel.id, result);
+        return result;
+      },
       pause: pauseQuietly,
       async recordWamid(wamid, campaignId, phone) {
         if (wamid) await redis.set(keys.wamid(wamid), `${campaignId}:${phone}`, 'EX', WAMID_TTL_SECONDS);
@@ -185,11 +219,27 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
     maxStalledCount: 1_000,
   });
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+
+  // Webhook events: applied here, next to the sends they are about; acknowledged by the API.
+  const resolveChannel = async (phoneNumberId: string | undefined) =>
+    phoneNumberId ? (await channels.list()).find((c) => c.phoneNumberId === phoneNumberId)?.id : undefined;
+  const eventsWorker = new Worker<WebhookJob>(
+    keys.eventsQueue,
+    async (job) => {
+      const outcome = await processWebhook(webhooks, job.data, resolveChannel);
+      for (const [type, n] of Object.entries(outcome.byKind)) metrics.webhookEvents.inc({ type, stage: 'applied' }, n);
+      if (outcome.notYet > 0) throw new Error(`${outcome.notYet} event(s) arrived before their send was committed; retrying`);
+      metrics.webhookLag.observe((Date.now() - job.data.receivedAt) / 1000);
+      return outcome;
+    },
+    { connection: bullConnection, prefix: keys.queuePrefix, concurrency: 8 },
+  );
+  eventsWorker.on('error', (error) => logger.error({ err: error }, 'events worker error'));
   worker.on('failed', (job, error) => logger.warn({ err: error, job: job?.id }, 'batch failed; it will be retried'));
 
   let closing: Promise<void> | undefined;
   return {
-    ready: () => worker.waitUntilReady().then(() => undefined),
+    ready: () => Promise.all([worker.waitUntilReady(), eventsWorker.waitUntilReady()]).then(() => undefined),
     close(timeoutMs = 20_000) {
       closing ??= (async () => {
         const force = setTimeout(() => {
@@ -199,8 +249,9 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
         force.unref();
         // Stop waiting for limiter slots and retries; requests already posted finish and commit.
         shutdown.abort('shutdown');
-        await worker.close();
+        await Promise.all([worker.close(), eventsWorker.close()]);
         clearTimeout(force);
+        await publisher.stop();
         await limiters.close();
         await control.close();
         await queue.close();

@@ -1,0 +1,221 @@
+/**
+ * Campaigns: create (recipients inline as JSON, or an uploaded CSV/NDJSON body, streamed), list,
+ * status with errors and the per-route funnel, pause/resume/cancel, export of recipients, retry.
+ */
+import { Readable, Transform } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { CODE_RULES } from '../dialog360/classify-send-error.ts';
+import { cancelCampaign, pauseCampaign, resumeCampaign } from '../producer/campaign-actions.ts';
+import { createCampaign, type CampaignOptions } from '../producer/create-campaign.ts';
+import { EXPORT_OUTCOMES, exportRecipients, formatRows, type ExportOutcome } from '../producer/export-recipients.ts';
+import { readRecipients, type ReadItem, type RecipientFormat } from '../producer/read-recipients.ts';
+import { retryCampaign } from '../producer/retry-campaign.ts';
+import { campaignFunnel } from '../shared/campaign-funnel.ts';
+import { campaignStatus } from '../shared/campaign-status.ts';
+import { LitecastError } from '../shared/errors.ts';
+import type { ApiDeps } from './build-api.ts';
+
+const UPLOAD_TYPES: Record<string, RecipientFormat> = { 'text/csv': 'csv', 'application/csv': 'csv', 'application/x-ndjson': 'ndjson', 'application/jsonl': 'ndjson' };
+
+/** Inline JSON recipients as reader items: `line` is the element's position (1-based). */
+export async function* recipientsFromArray(recipients: unknown): AsyncGenerator<ReadItem> {
+  if (!Array.isArray(recipients)) throw new LitecastError('LITECAST_ERR_VALIDATION', 'recipients must be an array of objects like {"phone": "4915112345678", "name": "Ana"}.');
+  for (const [i, item] of recipients.entries()) {
+    const line = i + 1;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      yield { ok: false, rejected: { line, code: 'invalid_json', reason: `recipients[${i}] must be an object with a "phone"` } };
+      continue;
+    }
+    const fields: Record<string, string> = {};
+    let bad: string | undefined;
+    for (const [key, value] of Object.entries(item as Record<string, unknown>)) {
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') fields[key] = String(value);
+      else if (value !== null && value !== undefined) bad = key;
+    }
+    const phone = fields.phone;
+    delete fields.phone;
+    if (bad) yield { ok: false, rejected: { line, code: 'invalid_field', reason: `recipients[${i}].${bad} must be a string or number` } };
+    else if (!phone || phone.trim() === '') yield { ok: false, rejected: { line, code: 'missing_phone', reason: `recipients[${i}] has no "phone"` } };
+    else yield { ok: true, recipient: { line, phone, fields } };
+  }
+}
+
+/** Passes an upload through, failing it once it grows beyond `limit` bytes. */
+function limitBytes(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > limit) done(new LitecastError('LITECAST_ERR_PAYLOAD_TOO_LARGE', `The upload is larger than ${limit} bytes; split the recipients into several campaigns.`));
+      else done(null, chunk);
+    },
+  });
+}
+
+/** Campaign options from the query string of an upload (`?channelId=…&template=…&language=…`). */
+function optionsFromQuery(query: Record<string, string | undefined>): CampaignOptions {
+  const number = (name: string) => {
+    const value = query[name];
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new LitecastError('LITECAST_ERR_VALIDATION', `Invalid campaign: ${name}: must be a number, got "${value}"`);
+    return n;
+  };
+  let components: unknown = [];
+  if (query.components) {
+    try {
+      components = JSON.parse(query.components);
+    } catch {
+      throw new LitecastError('LITECAST_ERR_VALIDATION', 'Invalid campaign: components: must be URL-encoded JSON (an array of Meta template components).');
+    }
+  }
+  const options: Record<string, unknown> = {
+    channelId: query.channelId ?? '',
+    template: { name: query.template ?? '', language: query.language ?? '', components },
+  };
+  for (const [key, value] of [
+    ['ttlSeconds', number('ttlSeconds')],
+    ['batchSize', number('batchSize')],
+    ['route', query.route],
+    ['id', query.id],
+    ['startAt', query.startAt],
+    ['activitySharing', query.activitySharing === undefined ? undefined : query.activitySharing === 'true' ? true : query.activitySharing === 'false' ? false : query.activitySharing],
+  ] as const) {
+    if (value !== undefined) options[key] = value;
+  }
+  return options as CampaignOptions;
+}
+
+export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const { ctx } = deps;
+  const uploadLimit = deps.limits?.uploadBytes ?? 1024 * 1024 * 1024;
+
+  // Uploads reach the handler as a stream: a million rows never sit in memory.
+  app.addContentTypeParser(Object.keys(UPLOAD_TYPES), (_request, payload, done) => done(null, payload));
+
+  const describe = async (id: string) => {
+    const status = await campaignStatus(ctx.campaigns, id);
+    const errors = Object.entries(status.errors)
+      .filter(([, count]) => count > 0)
+      .map(([code, count]) => {
+        const rule = /^\d+$/.test(code) ? CODE_RULES.get(Number(code)) : undefined;
+        return { code, count, ...(rule ? { class: rule.class, meaning: rule.reason } : {}) };
+      });
+    return { ...status, errorsByCode: errors, funnel: await campaignFunnel(ctx.redis, ctx.keys, id, status.counts) };
+  };
+
+  app.post<{ Body: unknown; Querystring: Record<string, string | undefined> }>(
+    '/v1/campaigns',
+    {
+      schema: {
+        summary: 'Create a campaign: JSON with inline recipients, or a CSV/NDJSON upload with the options in the query string',
+        querystring: {
+          type: 'object',
+          properties: {
+            channelId: { type: 'string' },
+            template: { type: 'string' },
+            language: { type: 'string' },
+            components: { type: 'string', description: 'URL-encoded JSON array of template components' },
+            ttlSeconds: { type: 'integer' },
+            route: { type: 'string', enum: ['lite', 'cloud'] },
+            batchSize: { type: 'integer' },
+            startAt: { type: 'string' },
+            activitySharing: { type: 'string', enum: ['true', 'false'] },
+            id: { type: 'string' },
+          },
+        },
+        body: {
+          type: 'object',
+          description: 'application/json: the options plus "recipients"; text/csv or application/x-ndjson: the recipient file itself',
+          properties: {
+            channelId: { type: 'string' },
+            template: { type: 'object', properties: { name: { type: 'string' }, language: { type: 'string' }, components: { type: 'array', items: { type: 'object' } } } },
+            ttlSeconds: { type: 'integer', minimum: 43200, maximum: 2592000 },
+            route: { type: 'string', enum: ['lite', 'cloud'] },
+            activitySharing: { type: 'boolean' },
+            startAt: { type: 'string', format: 'date-time' },
+            batchSize: { type: 'integer', minimum: 1, maximum: 1000 },
+            recipients: { type: 'array', items: { type: 'object', properties: { phone: { type: 'string' } }, additionalProperties: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      const format = UPLOAD_TYPES[type];
+      let summary;
+      if (format) {
+        const upload = (request.body as Readable).pipe(limitBytes(uploadLimit));
+        try {
+          summary = await createCampaign(ctx, optionsFromQuery(request.query), readRecipients(upload, format));
+        } catch (error) {
+          // The client may still be sending the rest of the upload: answer, then close the
+          // connection instead of reading (or waiting for) the remaining bytes.
+          void reply.header('connection', 'close');
+          throw error;
+        }
+      } else {
+        const body = request.body;
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new LitecastError('LITECAST_ERR_VALIDATION', 'The body must be a JSON object with the campaign options and "recipients".');
+        const { recipients, ...options } = body as Record<string, unknown>;
+        if (recipients === undefined) throw new LitecastError('LITECAST_ERR_VALIDATION', 'Invalid campaign: recipients: required (or upload a CSV/NDJSON file with content-type text/csv or application/x-ndjson).');
+        summary = await createCampaign(ctx, options as CampaignOptions, recipientsFromArray(recipients));
+      }
+      return reply.code(201).send({ id: summary.id, batches: summary.batches, rejected: summary.rejected, counts: summary.counts });
+    },
+  );
+
+  app.get<{ Querystring: { offset?: string; limit?: string } }>(
+    '/v1/campaigns',
+    { schema: { summary: 'List campaigns, newest first', querystring: { type: 'object', properties: { offset: { type: 'integer' }, limit: { type: 'integer', maximum: 200 } } } } },
+    async (request) => {
+      const offset = Math.max(0, Number(request.query.offset ?? 0) || 0);
+      const limit = Math.min(200, Math.max(1, Number(request.query.limit ?? 50) || 50));
+      const { ids, total } = await ctx.campaigns.listIds(offset, limit);
+      const campaigns = await Promise.all(ids.map((id) => campaignStatus(ctx.campaigns, id).catch(() => undefined)));
+      return { campaigns: campaigns.filter((c) => c !== undefined), total, offset, limit };
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/v1/campaigns/:id', { schema: { summary: 'A campaign: state, counters, errors by code, ETA and the funnel per route' } }, async (request) => describe(request.params.id));
+
+  for (const [action, run] of [
+    ['pause', pauseCampaign],
+    ['resume', resumeCampaign],
+    ['cancel', cancelCampaign],
+  ] as const) {
+    app.post<{ Params: { id: string } }>(`/v1/campaigns/:id/${action}`, { schema: { summary: `${action[0]?.toUpperCase()}${action.slice(1)} a campaign` } }, async (request) => {
+      await run(ctx, request.params.id);
+      return describe(request.params.id);
+    });
+  }
+
+  app.post<{ Params: { id: string } }>(
+    '/v1/campaigns/:id/retry',
+    { schema: { summary: 'Send again to recipients whose last error can succeed later (never to those already sent)' } },
+    async (request) => ({ ...(await retryCampaign(ctx, request.params.id)), campaign: await describe(request.params.id) }),
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { outcome?: string; format?: string } }>(
+    '/v1/campaigns/:id/recipients',
+    {
+      schema: {
+        summary: 'Recipients with their outcome (rows rejected at intake included, as "skipped"), streamed as NDJSON or CSV',
+        querystring: { type: 'object', properties: { outcome: { type: 'string', enum: [...EXPORT_OUTCOMES] }, format: { type: 'string', enum: ['ndjson', 'csv'] } } },
+      },
+    },
+    async (request, reply) => {
+      const { outcome, format = 'ndjson' } = request.query;
+      if (outcome !== undefined && !EXPORT_OUTCOMES.includes(outcome as ExportOutcome)) {
+        throw new LitecastError('LITECAST_ERR_VALIDATION', `outcome: must be one of ${EXPORT_OUTCOMES.join(', ')}, got "${outcome}"`);
+      }
+      if (format !== 'ndjson' && format !== 'csv') throw new LitecastError('LITECAST_ERR_VALIDATION', `format: must be ndjson or csv, got "${format}"`);
+      await ctx.campaigns.require(request.params.id);
+      const rows = exportRecipients(ctx.redis, ctx.keys, ctx.campaigns, request.params.id, outcome as ExportOutcome | undefined);
+      return reply
+        .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson')
+        .header('content-disposition', `attachment; filename="${request.params.id}-${outcome ?? 'all'}.${format}"`)
+        .send(Readable.from(formatRows(rows, format)));
+    },
+  );
+}

@@ -1,0 +1,40 @@
+/**
+ * Health, readiness, the OpenAPI document and Prometheus metrics.
+ */
+import type { FastifyInstance } from 'fastify';
+import { aggregatedMetrics } from '../shared/metrics.ts';
+import type { ApiDeps } from './build-api.ts';
+import { errorBody } from './build-api.ts';
+
+export function registerOpsRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const { ctx } = deps;
+
+  app.get('/healthz', { schema: { summary: 'Liveness: the process answers', security: [] } }, async () => ({ ok: true }));
+
+  app.get('/readyz', { schema: { summary: 'Readiness: Redis is reachable', security: [] } }, async (_request, reply) => {
+    try {
+      await Promise.race([ctx.redis.ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1_000))]);
+      return { ok: true, redis: 'up' };
+    } catch (error) {
+      return reply.code(503).send(errorBody('LITECAST_ERR_NOT_READY', `Redis is not reachable: ${(error as Error).message}`));
+    }
+  });
+
+  app.get('/docs', { schema: { summary: 'This API as an OpenAPI 3 document' } }, async () => app.swagger());
+
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics of the API and every running worker' } }, async (_request, reply) => {
+    const depth = await Promise.all(
+      [
+        ['send', ctx.queue],
+        ['events', deps.eventsQueue],
+      ].map(async ([name, queue]) => {
+        const counts = await (queue as typeof ctx.queue).getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+        return Object.entries(counts).map(([state, value]) => ({ labels: { queue: name as string, state }, value }));
+      }),
+    );
+    const { contentType, text } = await aggregatedMetrics(ctx.redis, ctx.keys, deps.metrics.registry, [
+      { name: 'litecast_queue_depth', help: 'Jobs in the BullMQ queues, by queue and state', type: 'gauge', values: depth.flat(), aggregator: 'sum' } as never,
+    ]);
+    return reply.type(contentType).send(text);
+  });
+}

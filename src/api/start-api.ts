@@ -1,0 +1,28 @@
+/**
+ * Runs the API: builds the app on an app context, listens, and closes in order.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createAppContext } from '../cli/app-context.ts';
+import type { Config } from '../shared/config.ts';
+import { createMetrics } from '../shared/metrics.ts';
+import { createEventsQueue } from '../webhooks/events-queue.ts';
+import { buildApi } from './build-api.ts';
+
+export type RunningApi = { app: FastifyInstance; url: string; close(): Promise<void> };
+
+export async function startApi(config: Config, logger: Logger, options: { port?: number; host?: string } = {}): Promise<RunningApi> {
+  const ctx = await createAppContext(config, logger);
+  const eventsQueue = createEventsQueue(ctx.redis, ctx.keys);
+  const app = await buildApi({ ctx, eventsQueue, metrics: createMetrics() });
+  const address = await app.listen({ port: options.port ?? config.apiPort, host: options.host ?? config.apiHost });
+  return {
+    app,
+    url: address.replace('[::]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1'),
+    async close() {
+      await app.close();
+      await eventsQueue.close();
+      await ctx.close();
+    },
+  };
+}
