@@ -4,13 +4,12 @@
  */
 import { Readable, Transform } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { CODE_RULES } from '../dialog360/classify-send-error.ts';
 import { cancelCampaign, pauseCampaign, resumeCampaign } from '../producer/campaign-actions.ts';
 import { createCampaign, type CampaignOptions } from '../producer/create-campaign.ts';
 import { EXPORT_OUTCOMES, exportRecipients, formatRows, type ExportOutcome } from '../producer/export-recipients.ts';
 import { readRecipients, type ReadItem, type RecipientFormat } from '../producer/read-recipients.ts';
 import { retryCampaign } from '../producer/retry-campaign.ts';
-import { campaignFunnel } from '../shared/campaign-funnel.ts';
+import { describeCampaign } from '../shared/campaign-report.ts';
 import { campaignStatus } from '../shared/campaign-status.ts';
 import { LitecastError } from '../shared/errors.ts';
 import type { ApiDeps } from './build-api.ts';
@@ -93,16 +92,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
   // Uploads reach the handler as a stream: a million rows never sit in memory.
   app.addContentTypeParser(Object.keys(UPLOAD_TYPES), (_request, payload, done) => done(null, payload));
 
-  const describe = async (id: string) => {
-    const status = await campaignStatus(ctx.campaigns, id);
-    const errors = Object.entries(status.errors)
-      .filter(([, count]) => count > 0)
-      .map(([code, count]) => {
-        const rule = /^\d+$/.test(code) ? CODE_RULES.get(Number(code)) : undefined;
-        return { code, count, ...(rule ? { class: rule.class, meaning: rule.reason } : {}) };
-      });
-    return { ...status, errorsByCode: errors, funnel: await campaignFunnel(ctx.redis, ctx.keys, id, status.counts) };
-  };
+  const describe = (id: string) => describeCampaign(ctx, id);
 
   app.post<{ Body: unknown; Querystring: Record<string, string | undefined> }>(
     '/v1/campaigns',

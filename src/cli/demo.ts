@@ -1,7 +1,8 @@
 /**
- * `litecast demo`: the quick start's main job. Against local Redis it starts the sandbox and a
- * pool of worker processes, adds a channel, sends a campaign of generated recipients (some not
- * eligible for MM Lite, some failing), shows live progress, and prints the outcome per route.
+ * `litecast demo`: the quick start's main job. Against local Redis it starts the sandbox, the API
+ * (webhook receiver) and a pool of worker processes, adds a channel, lets a few customers opt out,
+ * sends a campaign of generated recipients (some not eligible for MM Lite, some failing), shows
+ * live progress, waits for the delivery webhooks and prints the funnel per route.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -12,7 +13,9 @@ import { createCampaign } from '../producer/create-campaign.ts';
 import { readRecipients } from '../producer/read-recipients.ts';
 import { createSandbox } from '../sandbox/index.ts';
 import type { Config } from '../shared/config.ts';
-import { campaignStatus } from '../shared/campaign-status.ts';
+import { describeCampaign } from '../shared/campaign-report.ts';
+import { funnelTable } from './funnel-table.ts';
+import { startApi } from '../api/start-api.ts';
 import { createAppContext } from './app-context.ts';
 import { watchProgress } from './progress.ts';
 
@@ -20,14 +23,15 @@ export type DemoOptions = { recipients: number; workers: number; mps: number; ou
 
 const BIN = fileURLToPath(new URL('../../bin/litecast.js', import.meta.url));
 
-/** Demo recipients: 10% not eligible for MM Lite (55…), 3% undeliverable (4479…), the rest eligible. */
+/** Demo recipients: 10% not eligible for MM Lite (55…), 3% undeliverable (4479…), 2% withheld later by Meta (4478…). */
+export function demoPhone(i: number): string {
+  const n = String(i).padStart(8, '0');
+  return i % 10 === 3 ? `5511${n}` : i % 33 === 7 ? `4479${n}` : i % 50 === 9 ? `4478${n}` : `4470${n}`;
+}
+
 export function demoRecipientsCsv(count: number): string {
   const lines = ['phone,name'];
-  for (let i = 0; i < count; i++) {
-    const n = String(i).padStart(8, '0');
-    const phone = i % 10 === 3 ? `5511${n}` : i % 33 === 7 ? `4479${n}` : `4470${n}`;
-    lines.push(`${phone},Customer ${i}`);
-  }
+  for (let i = 0; i < count; i++) lines.push(`${demoPhone(i)},Customer ${i}`);
   return lines.join('\n');
 }
 
@@ -50,25 +54,39 @@ function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
 
 export async function runDemo(config: Config, logger: Logger, options: DemoOptions): Promise<void> {
   const { out } = options;
+  // The demo runs its own API with throwaway secrets, so webhooks are authenticated as in production.
+  const apiConfig: Config = Object.freeze({ ...config, apiToken: randomBytes(16).toString('hex'), webhookSecret: randomBytes(12).toString('hex') });
+  const api = await startApi(apiConfig, logger, { port: 0, host: '127.0.0.1' });
   const ctx = await createAppContext(config, logger);
   const apiKey = `demo-${randomBytes(6).toString('hex')}`;
   const sandbox = await createSandbox({
     config: {
       channels: [{ apiKey, mps: options.mps }],
       liteIneligibleRecipients: ['55*'],
-      recipientErrors: [{ match: '4479*', code: 131026 }],
+      recipientErrors: [
+        { match: '4479*', code: 131026 },
+        { match: '4478*', code: 131049, async: true },
+      ],
       faults: [{ rate: 0.02, effect: { type: 'http', status: 500 } }],
+      webhook: { url: `${api.url}/webhooks/360dialog/demo`, headers: { 'x-litecast-webhook-secret': apiConfig.webhookSecret as string }, readRate: 0.6, clickRate: 0.25, duplicateRate: 0.05, outOfOrderRate: 0.05 },
       recordPayloads: false,
     },
   });
   const workers: ChildProcess[] = [];
   try {
-    out(`sandbox (a local stand-in for 360dialog) on ${sandbox.url}`);
+    out(`sandbox (a local stand-in for 360dialog) on ${sandbox.url}; API on ${api.url}`);
     await ctx.channels.add({ id: 'demo', baseUrl: sandbox.url, apiKey, mps: options.mps }, { replace: true });
     out(`channel "demo": ${options.mps} messages/second`);
     const env = { ...process.env, REDIS_URL: config.redisUrl, LITECAST_NAMESPACE: config.namespace, LOG_LEVEL: 'info' };
     workers.push(...(await Promise.all(Array.from({ length: options.workers }, () => startWorkerProcess(env)))));
     out(`${workers.length} worker processes started`);
+
+    // A few customers opt out of marketing before the campaign: the campaign must skip them.
+    const optOuts = Array.from({ length: 5 }, (_, i) => demoPhone(i * 97 + 1));
+    for (const from of optOuts) sandbox.emitUserPreference({ from, value: 'stop' });
+    await sandbox.flushWebhooks();
+    await waitUntil(async () => (await ctx.redis.smismember(ctx.keys.channelSuppressed('demo'), ...optOuts)).every((flag) => flag === 1), 15_000);
+    out(`${optOuts.length} customers opted out (user_preferences webhook): they will be skipped`);
 
     const summary = await createCampaign(
       ctx,
@@ -82,20 +100,45 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
     out(`campaign ${summary.id}: ${summary.counts.total} recipients in ${summary.batches} batches`);
     await watchProgress(ctx.campaigns, summary.id, { out, until: (s) => s.state === 'completed' || s.state === 'cancelled', timeoutMs: 120_000 });
 
-    const status = await campaignStatus(ctx.campaigns, summary.id);
-    const c = status.counts;
+    out('waiting for the delivery webhooks…');
+    await sandbox.flushWebhooks();
+    let last = '';
+    await waitUntil(async () => {
+      const report = await describeCampaign(ctx, summary.id);
+      const now = JSON.stringify([report.counts.delivered, report.counts.read, report.counts.clicked, report.funnel.lite.failed]);
+      const settled = now === last && sandbox.stats().webhooksPending === 0;
+      last = now;
+      return settled;
+    }, 30_000, 750);
+
+    const report = await describeCampaign(ctx, summary.id);
+    const c = report.counts;
     out('');
-    out('route        sent   fallbacks   failed');
-    out(`MM Lite   ${String(c.sentLite).padStart(7)}   ${'-'.padStart(9)}   ${String(c.failed).padStart(6)}`);
-    out(`Cloud API ${String(c.sentCloud).padStart(7)}   ${String(c.fallbacks).padStart(9)}   ${'-'.padStart(6)}`);
-    out(`errors by code: ${Object.entries(status.errors).map(([code, n]) => `${code} ×${n}`).join(', ') || 'none'}`);
+    out(`sent ${c.sent} of ${c.total}: ${c.sentLite} through MM Lite, ${c.sentCloud} through the Cloud API (${c.fallbacks} fallbacks); failed ${c.failed}, suppressed ${c.suppressed}, unknown ${c.unknown}`);
+    out('');
+    for (const line of funnelTable(report)) out(line);
+    out('');
+    out(`errors by code: ${report.errorsByCode.map((e) => `${e.code} ×${e.count} (${e.class ?? '?'}: ${e.meaning ?? 'see the README'})`).join(', ') || 'none'}`);
     const stats = sandbox.stats();
     out(`sandbox: ${stats.accepted} messages accepted, ${stats.duplicates} duplicates, busiest second ${Math.max(...Object.values(stats.perChannel).map((s) => s.maxRequestsInAnySecond))} requests (limit ${options.mps})`);
-    out(`next: litecast campaign status ${summary.id} --json`);
+    out('');
+    out('where to look next:');
+    out(`  litecast campaign status ${summary.id} --json        # the same object GET /v1/campaigns/${summary.id} returns`);
+    out(`  litecast campaign export ${summary.id} --outcome failed`);
+    out('  LITECAST_API_TOKEN=$(openssl rand -hex 16) litecast api   # then GET /v1/campaigns, /metrics, /docs with that bearer token');
   } finally {
     for (const worker of workers) worker.kill('SIGTERM');
     await Promise.all(workers.map((w) => new Promise((resolve) => (w.exitCode === null ? w.once('exit', resolve) : resolve(undefined)))));
     await sandbox.close();
+    await api.close();
     await ctx.close();
+  }
+}
+
+async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

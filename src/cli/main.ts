@@ -13,6 +13,12 @@ import { createCampaign } from '../producer/create-campaign.ts';
 import { openRecipientFile } from '../producer/open-recipient-file.ts';
 import { cancelCampaign, pauseCampaign, resumeCampaign } from '../producer/campaign-actions.ts';
 import { campaignStatus } from '../shared/campaign-status.ts';
+import { describeCampaign } from '../shared/campaign-report.ts';
+import { EXPORT_OUTCOMES, exportRecipients, formatRows, type ExportOutcome } from '../producer/export-recipients.ts';
+import { retryCampaign } from '../producer/retry-campaign.ts';
+import { watchProgress } from './progress.ts';
+import { funnelTable } from './funnel-table.ts';
+import { once } from 'node:events';
 import { startWorker } from '../worker/start-worker.ts';
 import { runSandboxFromCli } from '../sandbox/index.ts';
 
@@ -164,7 +170,7 @@ export function buildProgram(): Command {
       const components = opts.components ? await readJsonFile(String(opts.components), '--components') : [];
       const { rows } = await openRecipientFile(String(opts.recipients));
       await withContext(async (ctx) => {
-        const summary = await createCampaign(
+        const summary = await createCampaignWithFlags(
           ctx,
           {
             channelId: String(opts.channel),
@@ -178,22 +184,77 @@ export function buildProgram(): Command {
           },
           rows,
         );
-        if (opts.json) return out(JSON.stringify({ id: summary.id, total: summary.counts.total, accepted: summary.counts.total - summary.rejected, rejected: summary.rejected, batches: summary.batches }));
+        const accepted = summary.counts.total - summary.rejected;
+        if (summary.rejected > 0) {
+          const rejected = await ctx.campaigns.rejected(summary.id);
+          for (const row of rejected.slice(0, 20)) err(`line ${row.line}: ${row.reason}`);
+          if (rejected.length > 20) err(`… and ${rejected.length - 20} more: litecast campaign export ${summary.id} --outcome skipped`);
+        }
+        if (accepted === 0) {
+          throw new LitecastError('LITECAST_ERR_BAD_RECIPIENTS', `No row of the recipient file can be sent (${summary.rejected} rejected, reasons above); fix the file and create the campaign again.`);
+        }
+        if (opts.json) return out(JSON.stringify({ id: summary.id, total: summary.counts.total, accepted, rejected: summary.rejected, batches: summary.batches }));
         out(summary.id);
-        err(`${summary.counts.total - summary.rejected} recipients accepted in ${summary.batches} batches, ${summary.rejected} rows rejected${summary.rejected ? ` (see \`litecast campaign status ${summary.id}\`)` : ''}`);
+        err(`${accepted} recipients accepted in ${summary.batches} batches, ${summary.rejected} rows rejected`);
       });
     });
   campaign
     .command('status <id>')
-    .description('Show a campaign: state, counters, errors by code')
+    .description('Show a campaign: state, counters, errors by code, the funnel per route')
+    .option('--json', 'print the same JSON object as GET /v1/campaigns/:id')
+    .option('--watch', 'live progress bars (sent, failed, pending) with rate and ETA until it finishes')
+    .action(async (id: string, opts: { json?: boolean; watch?: boolean }) => {
+      await withContext(async (ctx) => {
+        if (opts.watch) {
+          await watchProgress(ctx.campaigns, id, { out: (line) => err(line), until: (s) => s.state === 'completed' || s.state === 'cancelled' || s.state === 'failed' });
+        }
+        const report = await describeCampaign(ctx, id);
+        if (opts.json) return out(JSON.stringify(report));
+        out(`${report.id}  ${report.state}${report.reason ? ` (${report.reason})` : ''}  channel ${report.channelId}  template ${report.template.name}/${report.template.language}  route ${report.route}`);
+        out(Object.entries(report.counts).map(([k, v]) => `${k}=${v}`).join(' '));
+        for (const e of report.errorsByCode) out(`error ${e.code} ×${e.count}${e.class ? ` (${e.class}: ${e.meaning})` : ''}`);
+        for (const line of funnelTable(report)) out(line);
+      });
+    });
+  campaign
+    .command('list')
+    .description('List campaigns, newest first')
+    .option('--limit <n>', 'how many', positiveInt('--limit'), 50)
+    .option('--json', 'print JSON')
+    .action(async (opts: { limit: number; json?: boolean }) => {
+      await withContext(async (ctx) => {
+        const { ids, total } = await ctx.campaigns.listIds(0, opts.limit);
+        const rows = await Promise.all(ids.map((id) => campaignStatus(ctx.campaigns, id)));
+        if (opts.json) return out(JSON.stringify({ campaigns: rows, total }));
+        if (rows.length === 0) return out('no campaigns: create one with `litecast campaign create`');
+        for (const r of rows) out(`${r.id}\t${r.state}\t${r.channelId}\t${r.template.name}\tsent ${r.counts.sent}/${r.counts.total}\t${r.createdAt}`);
+      });
+    });
+  campaign
+    .command('export <id>')
+    .description('Write the recipients with their outcome to stdout (rows rejected at intake included, as "skipped")')
+    .option('--outcome <outcome>', `only one outcome: ${EXPORT_OUTCOMES.join(', ')}`)
+    .option('--format <format>', 'csv or ndjson', 'csv')
+    .action(async (id: string, opts: { outcome?: string; format: string }) => {
+      if (opts.outcome !== undefined && !EXPORT_OUTCOMES.includes(opts.outcome as ExportOutcome)) {
+        throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--outcome must be one of ${EXPORT_OUTCOMES.join(', ')}, got "${opts.outcome}"`);
+      }
+      if (opts.format !== 'csv' && opts.format !== 'ndjson') throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--format must be csv or ndjson, got "${opts.format}"`);
+      await withContext(async (ctx) => {
+        const rows = exportRecipients(ctx.redis, ctx.keys, ctx.campaigns, id, opts.outcome as ExportOutcome | undefined);
+        for await (const chunk of formatRows(rows, opts.format as 'csv' | 'ndjson')) {
+          if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+        }
+      });
+    });
+  campaign
+    .command('retry <id>')
+    .description('Send again to the recipients whose last error can succeed later (never to those already sent)')
     .option('--json', 'print JSON')
     .action(async (id: string, opts: { json?: boolean }) => {
       await withContext(async (ctx) => {
-        const status = await campaignStatus(ctx.campaigns, id);
-        if (opts.json) return out(JSON.stringify(status));
-        out(`${status.id}  ${status.state}${status.reason ? ` (${status.reason})` : ''}`);
-        out(Object.entries(status.counts).map(([k, v]) => `${k}=${v}`).join(' '));
-        if (Object.keys(status.errors).length > 0) out(`errors: ${Object.entries(status.errors).map(([k, v]) => `${k}×${v}`).join(' ')}`);
+        const result = await retryCampaign(ctx, id);
+        out(opts.json ? JSON.stringify(result) : `campaign ${id}: ${result.requeued} recipients queued again in ${result.batches} batches`);
       });
     });
   for (const [name, action, description] of [
@@ -237,6 +298,33 @@ export function buildProgram(): Command {
       await runDemo(config, logger, { ...opts, out });
     });
   return program;
+}
+
+/** Campaign option names as the CLI spells them, for error messages. */
+const FLAG_NAMES: ReadonlyArray<[string, string]> = [
+  ['ttlSeconds', '--ttl'],
+  ['batchSize', '--batch-size'],
+  ['startAt', '--start-at'],
+  ['template.name', '--template'],
+  ['template.language', '--language'],
+  ['template.components', '--components'],
+  ['channelId', '--channel'],
+  ['route', '--route'],
+  ['id', '--id'],
+];
+
+/** createCampaign, with invalid option values reported under their flag names (exit code 64). */
+async function createCampaignWithFlags(...args: Parameters<typeof createCampaign>): ReturnType<typeof createCampaign> {
+  try {
+    return await createCampaign(...args);
+  } catch (error) {
+    if (isLitecastError(error) && error.code === 'LITECAST_ERR_VALIDATION') {
+      let message = error.message.replace(/^Invalid campaign: /, 'Invalid option values: ');
+      for (const [field, flag] of FLAG_NAMES) message = message.replaceAll(`${field}:`, `${flag}:`);
+      throw new LitecastError('LITECAST_ERR_INVALID_OPTION', message, error.details);
+    }
+    throw error;
+  }
 }
 
 async function readApiKey(opts: { apiKey?: string; apiKeyEnv?: string; apiKeyStdin?: boolean }): Promise<string> {
