@@ -28,7 +28,8 @@ export type Verdict = {
   /**
    * What the verdict applies to: for `fallback`, whether MM Lite refused this message, this
    * template, or the whole channel (remembered, so later messages skip the doomed lite call);
-   * for `retry`, `recipient` means only this recipient must wait (the pair rate limit).
+   * for `retry`, `recipient` means only this recipient must wait (the pair rate limit), `channel`
+   * that the whole channel is unreachable and backs off.
    */
   scope?: 'message' | 'recipient' | 'template' | 'channel';
   /** The request was fully sent and no answer came: 360dialog may have accepted it. */
@@ -152,7 +153,10 @@ export function classifySendError(response: Exclude<SendResponse, { kind: 'accep
       const code = response.reason === 'timeout' ? 'TIMEOUT' : response.reason === 'connect' ? 'CONNECT' : 'NETWORK_RESET';
       const reason =
         response.reason === 'timeout' ? 'no answer within the timeout' : response.reason === 'connect' ? 'could not connect to 360dialog' : 'connection reset';
-      return finish(code, retry(reason, response.ambiguous ? { ambiguous: true } : {}), route);
+      // A refused connection means 360dialog is unreachable for the whole channel, not for this
+      // message: every worker backs off the channel (and the message keeps its attempts).
+      const extra: Partial<Rule> = response.ambiguous ? { ambiguous: true } : response.reason === 'connect' ? { scope: 'channel' } : {};
+      return finish(code, retry(reason, extra), route);
     }
     case 'invalid-body':
       // A 2xx we cannot read may still have been an acceptance.

@@ -103,6 +103,7 @@ async function sendOnRoute(ports: SendPorts, policy: SendPolicy, route: Route, p
   const random = ports.random ?? Math.random;
   let attempts = 0;
   let pairLimitHits = 0;
+  let channelBackoffs = 0;
   const stop = (status: SendStatus | 'fallback', verdict?: Verdict) => new AbortError(new AttemptFailed(verdict ?? { class: 'retry', code: status, reason: status }, status));
   const pastDeadline = () => policy.deadline !== undefined && now() >= policy.deadline;
 
@@ -138,14 +139,16 @@ async function sendOnRoute(ports: SendPorts, policy: SendPolicy, route: Route, p
         maxRetryTime: policy.maxRetryTimeMs ?? DEFAULT_MAX_RETRY_TIME_MS,
         // A throttle is the channel's state, not this message's fault: it must not use up the
         // message's attempts (maxRetryTime still bounds it).
-        shouldConsumeRetry: ({ error }) => !(error instanceof AttemptFailed && error.verdict.class === 'throttle'),
+        shouldConsumeRetry: ({ error }) => !(error instanceof AttemptFailed && isChannelWide(error.verdict)),
         onFailedAttempt: async ({ error, retriesConsumed, retriesLeft }) => {
           if (!(error instanceof AttemptFailed)) return;
-          const { verdict } = error;
+          // Unreachable: back off the whole channel, doubling while the outage lasts.
+          const verdict =
+            error.verdict.class === 'retry' && error.verdict.scope === 'channel' ? { ...error.verdict, waitMs: backoffDelay(policy, channelBackoffs++, random) } : error.verdict;
           // The channel cools down even when this message has no attempt left.
-          if (verdict.class === 'throttle' && ports.onThrottle) await ports.onThrottle(verdict);
+          if (isChannelWide(verdict) && ports.onThrottle) await ports.onThrottle(verdict);
           if (retriesLeft === 0) return;
-          if (verdict.class === 'throttle') {
+          if (isChannelWide(verdict)) {
             if (!ports.onThrottle) await sleep(verdict.waitMs ?? policy.baseDelayMs, policy.signal);
           } else if (verdict.scope === 'recipient') {
             // Meta's pair-limit advice: wait 4^n seconds, n = 0, 1, 2…
@@ -166,6 +169,11 @@ async function sendOnRoute(ports: SendPorts, policy: SendPolicy, route: Route, p
     }
     throw error;
   }
+}
+
+/** Throttles and unreachable channels: the whole channel waits, and the message keeps its attempts. */
+function isChannelWide(verdict: Verdict): boolean {
+  return verdict.class === 'throttle' || (verdict.class === 'retry' && verdict.scope === 'channel');
 }
 
 /** Exponential backoff with full jitter in [d, 2d): d = base × 2^n, capped at maxDelayMs. */

@@ -33,8 +33,12 @@ const schema = z.object({
   LITECAST_API_PORT: int(0, 65535).default(8080),
   /** Per-request timeout for calls to 360dialog, in milliseconds. Default 15000. */
   LITECAST_HTTP_TIMEOUT_MS: int(100, 300_000).default(15_000),
-  /** Attempts per message and route (first try included) for retryable errors. Default 5. */
-  LITECAST_SEND_MAX_ATTEMPTS: int(1, 20).default(5),
+  /**
+   * Attempts per message and route (first try included) for retryable errors; with the default
+   * backoff, 8 attempts ride out about a minute of 5xx answers. Throttles and refused connections
+   * (the whole channel waits) do not use attempts up. Default 8.
+   */
+  LITECAST_SEND_MAX_ATTEMPTS: int(1, 30).default(8),
   /** First retry delay in milliseconds; doubles each attempt, with jitter. Default 500. */
   LITECAST_RETRY_BASE_MS: int(0, 600_000).default(500),
   /** Longest single retry delay in milliseconds. Default 30000. */

@@ -8,6 +8,7 @@ import { cancelCampaign, pauseCampaign, resumeCampaign } from '../../src/produce
 import { createCampaign } from '../../src/producer/create-campaign.ts';
 import { readRecipients } from '../../src/producer/read-recipients.ts';
 import { enqueueBatches } from '../../src/shared/send-queue.ts';
+import { createSandbox } from '../../src/sandbox/index.ts';
 import { createPipelineFixture, partitionSum, PROMO_COMPONENTS, recipientsCsv, type PipelineFixture } from '../support/pipeline-fixture.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -196,4 +197,29 @@ describe('campaign control', () => {
     expect(await f.ctx.campaigns.counts(id)).toMatchObject({ sent: 500, pending: 0, failed: 0 });
     expect(f.sandbox.stats().duplicates).toBe(0);
   }, 60_000);
+
+  it('360dialog unreachable mid-campaign (connections refused): the campaign waits and completes; nothing fails, nothing is sent twice', async () => {
+    fixture = await createPipelineFixture({ mps: 300 });
+    const f = fixture;
+    const N = 1_500;
+    const id = await f.createCampaign(recipientsCsv(N, phone));
+    await f.startInProcessWorker();
+    await waitFor(() => f.sandbox.stats().accepted >= 300, { what: '300 accepted' });
+    const { port, config } = f.sandbox;
+    const before = f.sandbox.messages();
+    await f.sandbox.close();
+    const downAt = Date.now();
+    await sleep(4_000);
+    expect((await f.ctx.campaigns.counts(id)).failed).toBe(0);
+    f.sandbox = await createSandbox({ port, config: { channels: config.channels.map((c) => ({ apiKey: c.apiKey, mps: c.mps })) } });
+    await f.waitForState(id, 'completed', 60_000);
+    const counts = await f.ctx.campaigns.counts(id);
+    expect(counts).toMatchObject({ total: N, pending: 0, failed: 0 });
+    expect(counts.sent + counts.unknown).toBe(N);
+    const accepted = [...before, ...f.sandbox.messages()].map((m) => m.to);
+    const distinct = new Set(accepted);
+    expect(accepted.length - distinct.size).toBeLessThanOrEqual(counts.unknown);
+    expect(distinct.size).toBeGreaterThanOrEqual(counts.sent);
+    expect(Date.now() - downAt).toBeGreaterThan(4_000);
+  }, 90_000);
 });

@@ -158,7 +158,10 @@ describe('client against the sandbox', () => {
     try {
       const response = await dead.send('lite', buildLitePayload(message('441110000015')));
       expect(response).toMatchObject({ kind: 'network', reason: 'connect', ambiguous: false });
-      expect(await sendMessage({ client: dead }, { ...policy, maxAttempts: 2 }, message('441110000015'), 'lite')).toMatchObject({ status: 'failed', attempts: 2, verdict: { code: 'CONNECT' } });
+      // The channel backs off (attempts are kept) until maxRetryTime runs out.
+      const result = await sendMessage({ client: dead }, { ...policy, maxAttempts: 2, maxRetryTimeMs: 300 }, message('441110000015'), 'lite');
+      expect(result).toMatchObject({ status: 'failed', verdict: { code: 'CONNECT', scope: 'channel' } });
+      expect(result.attempts).toBeGreaterThan(2);
     } finally {
       dead.close();
     }

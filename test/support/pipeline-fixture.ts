@@ -78,7 +78,8 @@ export async function createPipelineFixture(options: { mps: number; sandboxConfi
       for (const p of processes) if (p.child.exitCode === null) p.child.kill('SIGKILL');
       await Promise.all(workers.map((w) => w.close(5_000)));
       await ctx.close();
-      await sandbox.close();
+      // A test may have replaced the sandbox (an outage and a comeback).
+      await fixture.sandbox.close();
       await dropNamespace(config.namespace);
     },
   };

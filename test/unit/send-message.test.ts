@@ -129,6 +129,23 @@ describe('sendMessage', () => {
     expect(await sendMessage({ client }, policy, message, 'lite')).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
+  it('a refused connection backs the whole channel off, doubling, without using up attempts', async () => {
+    const refused: SendResponse = { kind: 'network', reason: 'connect', ambiguous: false, message: 'ECONNREFUSED' };
+    const { client } = scriptedClient([refused, refused, refused, refused, ok()]);
+    const waits: Array<number | undefined> = [];
+    const ports: SendPorts = { client, random: () => 0, onThrottle: (v) => void waits.push(v.waitMs) };
+    const result = await sendMessage(ports, { ...policy, maxAttempts: 2, baseDelayMs: 100, maxDelayMs: 10_000 }, message, 'lite');
+    expect(result).toMatchObject({ status: 'sent', attempts: 5 });
+    expect(waits).toEqual([100, 200, 400, 800]);
+  });
+
+  it('an outage longer than maxRetryTime ends as failed with the connect code', async () => {
+    const refused: SendResponse = { kind: 'network', reason: 'connect', ambiguous: false, message: 'ECONNREFUSED' };
+    const client = { send: async () => refused };
+    const result = await sendMessage({ client, sleep: (ms) => new Promise((r) => setTimeout(r, Math.min(ms, 5))) }, { ...policy, maxRetryTimeMs: 50 }, message, 'lite');
+    expect(result).toMatchObject({ status: 'failed', verdict: { code: 'CONNECT', scope: 'channel' } });
+  });
+
   it('waits 4^n seconds on the pair limit (capped by maxDelayMs)', async () => {
     const waits: number[] = [];
     const { client } = scriptedClient([metaError(131056), metaError(131056), metaError(131056), ok()]);
