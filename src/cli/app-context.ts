@@ -2,7 +2,7 @@
  * What CLI commands (and the API) share: the config, one Redis connection, the stores and the
  * batch queue. Built on demand, closed by the caller.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { createCampaignStore, type CampaignStore } from '../shared/campaign-store.ts';

@@ -4,7 +4,7 @@
  * intake with their line and reason. As NDJSON or CSV; CSV cells that a spreadsheet would run as
  * a formula are escaped.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { Outcome } from '../shared/campaign.ts';
 import type { CampaignStore } from '../shared/campaign-store.ts';
 import type { Keys } from '../shared/keys.ts';

@@ -7,7 +7,7 @@
 import type { CampaignStore, BatchRecipient } from '../shared/campaign-store.ts';
 import type { Ledger } from '../shared/ledger.ts';
 import type { Keys } from '../shared/keys.ts';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../shared/redis.ts';
 import { decodeLedgerValue, type LedgerEntry } from '../shared/ledger.ts';
 import { LitecastError } from '../shared/errors.ts';
 import { enqueueBatches, type BatchJobData } from '../shared/send-queue.ts';

@@ -4,7 +4,7 @@
  * delivered, read, clicked, failed by code, and time from send to delivery (median and p90, from a
  * histogram with 25%-wide buckets).
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis.ts';
 import type { Counts } from './campaign.ts';
 import type { Keys } from './keys.ts';
 

@@ -3,7 +3,7 @@
  * both return it: status and counters, errors by code with their class and meaning, and the
  * per-route funnel.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis.ts';
 import { CODE_RULES } from '../dialog360/classify-send-error.ts';
 import { campaignFunnel, type Funnel } from './campaign-funnel.ts';
 import { campaignStatus, type CampaignStatus } from './campaign-status.ts';

@@ -3,7 +3,7 @@
  * and the per-batch recipient lists. State changes are compare-and-set scripts, so a pause and a
  * completion racing each other cannot both win.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis.ts';
 import { COUNT_KEYS, type Campaign, type CampaignSpec, type CampaignState, type Counts } from './campaign.ts';
 import { LitecastError } from './errors.ts';
 import type { Keys } from './keys.ts';

@@ -2,7 +2,7 @@
  * Channels (sending numbers) in Redis. The API key is sealed by the SecretBox and only ever leaves
  * this module through `loadWithKey`, which the worker uses to build its 360dialog client.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis.ts';
 import { z } from 'zod';
 import { LitecastError } from './errors.ts';
 import type { Keys } from './keys.ts';

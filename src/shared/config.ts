@@ -14,8 +14,14 @@ const optionalSecret = (minLength: number) =>
     .refine((v) => v === undefined || v.length >= minLength, { message: `must be at least ${minLength} characters` });
 
 const schema = z.object({
-  /** Redis connection URL (`redis://` or `rediss://`). Default `redis://127.0.0.1:6379`. */
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').default('redis://127.0.0.1:6379'),
+  /**
+   * Redis: `redis://host:port/db` (or `rediss://`), or a Redis Cluster as
+   * `redis+cluster://host:port,host:port` (any reachable nodes). Default `redis://127.0.0.1:6379`.
+   */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?(\+cluster)?:\/\//, 'must start with redis://, rediss:// or redis+cluster://')
+    .default('redis://127.0.0.1:6379'),
   /** Prefix of every Redis key and queue name, so several installations (or tests) can share one Redis. Default `litecast`. */
   LITECAST_NAMESPACE: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, _ and - only (1–40)').default('litecast'),
   /** pino log level. Default `info`. */

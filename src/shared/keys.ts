@@ -47,6 +47,12 @@ export function createKeys(namespace: string) {
     channelLimiterId: (id: string) => `${ns}:{lim:${id}}`,
     /** String: epoch ms until which the channel is cooling down after a throttle answer. */
     channelCooldown: (id: string) => `${ns}:{lim:${id}}:cooldown`,
+    /** Hash: webhook counters (unmatched events by reason…); shares a slot with the unmatched list. */
+    webhookStats: `${ns}:{wh}:stats`,
+    /** List: the newest events that matched no campaign. */
+    webhookUnmatched: `${ns}:{wh}:unmatched`,
+    /** Hash: metric snapshots of running processes. */
+    metrics: `${ns}:metrics`,
     /** String: wamid → `<campaignId>:<phone>`, for webhooks without callback data. */
     wamid: (wamid: string) => `${ns}:wamid:${wamid}`,
   };

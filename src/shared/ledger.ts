@@ -11,7 +11,7 @@
  * - `K`                  cancelled       - `U|<code>|<token>`  unknown (claimed when a worker died
  *   or the answer never came: maybe sent, never re-sent automatically)
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis.ts';
 import type { Keys } from './keys.ts';
 
 /** Lua: claim a pending recipient. Returns 'OK' or the current value. */

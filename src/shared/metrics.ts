@@ -4,7 +4,7 @@
  * fresh snapshots (prom-client's cluster aggregator), so one scrape covers every worker.
  */
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from './redis.ts';
 import { AggregatorRegistry, Counter, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Keys } from './keys.ts';
 
@@ -55,7 +55,7 @@ export type Metrics = ReturnType<typeof createMetrics>;
 /** Publishes this process's metrics to Redis until stopped. */
 export function publishMetrics(redis: Redis, keys: Keys, metrics: Metrics, role: string): { stop(): Promise<void> } {
   const field = `${role}:${hostname()}:${process.pid}`;
-  const key = `${keys.namespace}:metrics`;
+  const key = keys.metrics;
   const publish = async () => {
     const snapshot = JSON.stringify({ at: Date.now(), metrics: await metrics.registry.getMetricsAsJSON() });
     await redis.hset(key, field, snapshot);
@@ -74,7 +74,7 @@ export function publishMetrics(redis: Redis, keys: Keys, metrics: Metrics, role:
 /** Prometheus text of this process plus every fresh snapshot in Redis. */
 export async function aggregatedMetrics(redis: Redis, keys: Keys, local: Registry, extra: MetricObjectWithValues<MetricValue<string>>[] = []): Promise<{ contentType: string; text: string }> {
   const now = Date.now();
-  const snapshots = Object.values(await redis.hgetall(`${keys.namespace}:metrics`))
+  const snapshots = Object.values(await redis.hgetall(keys.metrics))
     .map((raw) => JSON.parse(raw) as { at: number; metrics: MetricObjectWithValues<MetricValue<string>>[] })
     .filter((s) => now - s.at < SNAPSHOT_FRESH_MS)
     .map((s) => s.metrics);

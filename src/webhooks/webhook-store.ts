@@ -8,7 +8,7 @@
  * `/messages`), `liteViaCloud` (sent to MM Lite, but Meta delivered it through the Cloud API:
  * `pricing.category` is `marketing`). The group is fixed by the first event seen for a recipient.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { Keys } from '../shared/keys.ts';
 
 /** Ratio between consecutive latency histogram buckets. */
@@ -110,8 +110,8 @@ export type DeliveryRecord = { g?: 'lite' | 'cloud' | 'liteViaCloud'; d?: number
 export function createWebhookStore(redis: Redis, keys: Keys) {
   const r = redis as WebhookRedis;
   if (typeof r.litecastApplyEvent !== 'function') redis.defineCommand('litecastApplyEvent', { numberOfKeys: 6, lua: APPLY });
-  const statsKey = `${keys.namespace}:webhooks:stats`;
-  const unmatchedKey = `${keys.namespace}:webhooks:unmatched`;
+  const statsKey = keys.webhookStats;
+  const unmatchedKey = keys.webhookUnmatched;
 
   return {
     async apply(campaignId: string, phone: string, kind: DeliveryKind, event: { receivedAt: number; category?: string; errorCode?: string; wamid?: string }): Promise<ApplyResult> {

@@ -5,7 +5,7 @@
  * message lost during a Redis reconnect delays a pause by at most that second.
  */
 import { setMaxListeners } from 'node:events';
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { Logger } from 'pino';
 import type { CampaignState } from '../shared/campaign.ts';
 import type { Keys } from '../shared/keys.ts';

@@ -4,7 +4,7 @@
  * messages straight to `/messages` until the entry expires and the next message probes again.
  * Reads are cached in-process for a few seconds so the send loop pays no Redis call per message.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient as Redis } from '../shared/redis.ts';
 import { CHANNEL_SCOPE, type LiteEligibilityMemory, type LiteRefusal } from '../dialog360/lite-eligibility-memory.ts';
 import type { Keys } from '../shared/keys.ts';
 

@@ -297,8 +297,8 @@ describe('webhooks into the funnel', () => {
     });
     const res = await app.inject({ method: 'POST', url: '/webhooks/360dialog', headers: hookHeaders(body), payload: body });
     expect(res.statusCode).toBe(200);
-    await waitFor(async () => Number(await f.ctx.redis.hget(`${f.ctx.keys.namespace}:webhooks:stats`, 'unmatched:no-campaign')) >= 1, { what: 'unmatched counted' });
-    const kept = await f.ctx.redis.lrange(`${f.ctx.keys.namespace}:webhooks:unmatched`, 0, 0);
+    await waitFor(async () => Number(await f.ctx.redis.hget(f.ctx.keys.webhookStats, 'unmatched:no-campaign')) >= 1, { what: 'unmatched counted' });
+    const kept = await f.ctx.redis.lrange(f.ctx.keys.webhookUnmatched, 0, 0);
     expect(kept[0]).toContain('wamid.unknown-1');
   });
 

@@ -25,9 +25,12 @@ describe('campaign pipeline', () => {
     const N = 10_000;
     fixture = await createPipelineFixture({
       mps: MPS,
-      // Three workers, the sandbox, Redis and vitest share two cores here: arrival times at the
-      // sandbox jitter by up to ~35 ms, so aim 5% under the limit instead of the default 3%.
-      env: { LITECAST_RATE_MARGIN: '0.95' },
+      // Three workers, the sandbox, Redis (three of them on the cluster run) and vitest share two
+      // cores here, so a process can wait 50 ms or more for the CPU and its sends then reach the
+      // sandbox bunched together. The default margin (3%) is for workers with a core each (the
+      // benchmark measures it); this oversubscribed run aims 8% under the limit. The assertion
+      // on the limit itself stays strict.
+      env: { LITECAST_RATE_MARGIN: '0.92' },
       sandboxConfig: { liteIneligibleRecipients: ['55*'], recipientErrors: [{ match: '4479*', code: 131026 }], recordPayloads: false },
     });
     const f = fixture;

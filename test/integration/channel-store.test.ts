@@ -1,11 +1,11 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { Redis } from 'ioredis';
+import { createRedis } from '../../src/shared/redis.ts';
 import { createChannelStore } from '../../src/shared/channel-store.ts';
 import { createKeys } from '../../src/shared/keys.ts';
 import { createSecretBox } from '../../src/shared/secret-box.ts';
 import { REDIS_URL, dropNamespace, testConfig } from '../support/test-env.ts';
 
-const redis = new Redis(REDIS_URL);
+const redis = createRedis(REDIS_URL);
 let namespace = '';
 afterEach(async () => {
   await dropNamespace(namespace);

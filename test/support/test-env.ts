@@ -3,8 +3,9 @@
  * Redis, and removes its keys afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/shared/config.ts';
+import { createRedis } from '../../src/shared/redis.ts';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -37,19 +38,24 @@ export function childEnv(config: Config, extra: Record<string, string> = {}): No
   };
 }
 
-/** Deletes every key of a namespace (ours and Bottleneck's). */
+/** Deletes every key of a namespace (ours and Bottleneck's), on every master of a cluster. */
 export async function dropNamespace(namespace: string): Promise<void> {
-  const redis = new Redis(REDIS_URL);
+  const client = createRedis(REDIS_URL) as unknown as Redis | Cluster;
   try {
-    for (const pattern of [`${namespace}:*`, `b_${namespace}:*`]) {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
+    if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve));
+    const nodes: Redis[] = client instanceof Cluster ? client.nodes('master') : [client];
+    for (const node of nodes) {
+      for (const pattern of [`${namespace}:*`, `b_${namespace}:*`]) {
+        let cursor = '0';
+        do {
+          const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          cursor = next;
+          // One key per DEL: on a cluster the keys of one scan page live in different slots.
+          if (keys.length > 0) await Promise.all(keys.map((key) => node.del(key)));
+        } while (cursor !== '0');
+      }
     }
   } finally {
-    redis.disconnect();
+    client.disconnect();
   }
 }
