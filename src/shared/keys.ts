@@ -41,6 +41,8 @@ export function createKeys(namespace: string) {
     campaignControl: (id: string) => `${campaign(id)}:control`,
     /** Set of suppressed (opted-out) phones of a channel. */
     channelSuppressed: (id: string) => `${channel(id)}:suppressed`,
+    /** Sorted set: leases of the batches of a channel running now (fairness across channels). */
+    channelActiveBatches: (id: string) => `${channel(id)}:active`,
     /** MM Lite refusal memory: `*` for the whole channel, or a template name. */
     channelLiteRefused: (id: string, scope: string) => `${channel(id)}:lite-refused:${scope}`,
     /** Bottleneck limiter id; Bottleneck derives its keys from it, the hash tag keeps them together. */

@@ -12,6 +12,7 @@ import type { LiteEligibilityMemory } from '../dialog360/lite-eligibility-memory
 import { sendMessage, type SendPolicy } from '../dialog360/send-message.ts';
 import { requeueParked } from '../producer/campaign-actions.ts';
 import { createCampaignStore } from '../shared/campaign-store.ts';
+import type { Campaign } from '../shared/campaign.ts';
 import { createChannelStore, type Channel } from '../shared/channel-store.ts';
 import type { Config } from '../shared/config.ts';
 import { isLitecastError } from '../shared/errors.ts';
@@ -24,6 +25,7 @@ import { createCampaignControl, SENDING_STATES } from './campaign-control.ts';
 import { createChannelLimiters, type ChannelLimiter } from './channel-limiter.ts';
 import { processBatch, type BatchPorts, type BatchStatus } from './process-batch.ts';
 import { createRedisLiteMemory } from './redis-lite-memory.ts';
+import { batchesPerChannel, createChannelAdmission } from './channel-admission.ts';
 import { createMetrics, publishMetrics, type Metrics } from '../shared/metrics.ts';
 import { createWebhookStore } from '../webhooks/webhook-store.ts';
 import { processWebhook, type WebhookJob } from '../webhooks/process-webhook.ts';
@@ -84,6 +86,7 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
   const metrics = createMetrics();
   const publisher = publishMetrics(redis, keys, metrics, 'worker');
   const webhooks = createWebhookStore(redis, keys);
+  const admission = createChannelAdmission(redis, keys, config.jobLockMs * 2);
   const shutdown = new AbortController();
   // Every batch in progress listens to these; the default limit of 10 is about leaks, not this.
   setMaxListeners(0, shutdown.signal);
@@ -179,6 +182,25 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
       await campaigns.park(campaignId, batchIndex);
       return { status: 'parked' };
     }
+    // Fairness: if this channel already has its share of batches running, step aside for a
+    // moment so other channels' batches get the worker slots.
+    const lease = job.id ?? `${campaignId}-${batchIndex}`;
+    if (!(await admission.admit(campaign.channelId, lease, batchesPerChannel(context.channel.mps, config.batchParallelism)))) {
+      const batchSeconds = campaign.batchSize / context.channel.mps;
+      await job.moveToDelayed(Date.now() + Math.min(5_000, 100 + batchSeconds * 500 * (1 + Math.random())), token);
+      throw new DelayedError();
+    }
+    const renew = setInterval(() => void admission.renew(campaign.channelId, lease).catch(() => undefined), config.jobLockMs / 2);
+    try {
+      return await runBatch(job, token, campaign, context);
+    } finally {
+      clearInterval(renew);
+      await admission.release(campaign.channelId, lease).catch(() => undefined);
+    }
+  }
+
+  async function runBatch(job: Job<BatchJobData>, token: string | undefined, campaign: Campaign, context: ChannelContext): Promise<{ status: BatchStatus }> {
+    const { campaignId, batchIndex } = job.data;
     const recipients = await campaigns.loadBatch(campaignId, batchIndex);
     const watch = control.watch(campaignId, campaign.state);
     const signal = AbortSignal.any([watch.signal, shutdown.signal]);

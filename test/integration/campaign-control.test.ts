@@ -222,4 +222,24 @@ describe('campaign control', () => {
     expect(distinct.size).toBeGreaterThanOrEqual(counts.sent);
     expect(Date.now() - downAt).toBeGreaterThan(4_000);
   }, 90_000);
+
+  it('fairness: a slow channel with many queued batches does not hold the workers from a fast channel', async () => {
+    fixture = await createPipelineFixture({ mps: 20, env: { LITECAST_WORKER_CONCURRENCY: '4' } });
+    const f = fixture;
+    const main = f.sandbox.config.channels[0];
+    f.sandbox.configure({ channels: [{ apiKey: main?.apiKey ?? '', mps: 20 }, { apiKey: 'fast-key', mps: 500 }] });
+    await f.ctx.channels.add({ id: 'fast', baseUrl: f.sandbox.url, apiKey: 'fast-key', mps: 500 });
+    // The slow campaign is queued first: 40 batches at 20 msg/s would take 100 s on their own.
+    const slow = await f.createCampaign(recipientsCsv(2_000, phone), { batchSize: 50 });
+    const fast = await f.createCampaign(recipientsCsv(500, (i) => `4475${String(i).padStart(8, '0')}`), { channelId: 'fast' });
+    await f.startInProcessWorker({ LITECAST_WORKER_CONCURRENCY: '4' });
+    const started = Date.now();
+    await f.waitForState(fast, 'completed', 30_000);
+    const fastSeconds = (Date.now() - started) / 1000;
+    expect(fastSeconds).toBeLessThan(15);
+    const slowCounts = await f.ctx.campaigns.counts(slow);
+    expect(slowCounts.pending).toBeGreaterThan(1_000);
+    expect(slowCounts.sent).toBeGreaterThan(0);
+    await cancelCampaign(f.ctx, slow);
+  }, 60_000);
 });
