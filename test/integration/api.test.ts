@@ -196,6 +196,14 @@ describe('campaigns', () => {
     expect(bad.statusCode).toBe(400);
   });
 
+  it('pause and resume through the API answer with the campaign', async () => {
+    const created = await app.inject({ method: 'POST', url: '/v1/campaigns', headers: auth, payload: campaignBody([{ phone: phone(30), name: 'x' }], { startAt: new Date(Date.now() + 3_600_000).toISOString() }) });
+    const { id } = created.json() as { id: string };
+    expect((await app.inject({ method: 'POST', url: `/v1/campaigns/${id}/pause`, headers: auth })).json()).toMatchObject({ id, state: 'paused', reason: 'paused by user' });
+    expect((await app.inject({ method: 'POST', url: `/v1/campaigns/${id}/resume`, headers: auth })).json()).toMatchObject({ id, state: 'running' });
+    expect((await app.inject({ method: 'POST', url: `/v1/campaigns/${id}/cancel`, headers: auth })).json()).toMatchObject({ id, state: 'cancelled' });
+  });
+
   it('retry sends again only to recipients whose error can succeed later', async () => {
     f.sandbox.setFaults([{ to: '4473*', effect: { type: 'http', status: 503 } }]);
     const created = await app.inject({
