@@ -105,6 +105,7 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
       await ledger.release(id, recipient.p, token);
       throw error;
     }
+    logger.debug({ campaign: id, to: recipient.p, status: result.status, route: result.route, attempts: result.attempts, code: result.verdict?.code }, 'send finished');
     switch (result.status) {
       case 'sent': {
         const wamid = result.wamid ?? '';
