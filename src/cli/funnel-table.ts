@@ -1,6 +1,7 @@
 /**
  * The per-route funnel as a terminal table: sent, delivered, read, clicked, failed by code and
- * median time to delivery, for MM Lite, the Cloud API, and lite sends Meta delivered via the Cloud API.
+ * median time to delivery, for MM Lite, the Cloud API (by choice), fallbacks from MM Lite, and lite
+ * sends Meta delivered via the Cloud API; and for a split campaign the comparison with its CI.
  */
 import type { CampaignReport } from '../shared/campaign-report.ts';
 
@@ -10,6 +11,7 @@ export function funnelTable(report: CampaignReport): string[] {
   const rows: Array<[string, keyof CampaignReport['funnel']]> = [
     ['MM Lite', 'lite'],
     ['Cloud API', 'cloud'],
+    ['Fallback', 'fallback'],
     ['Lite→Cloud', 'liteViaCloud'],
   ];
   const lines = ['route          sent  delivered       read    clicked  failed (by code)          median delivery'];
@@ -22,6 +24,20 @@ export function funnelTable(report: CampaignReport): string[] {
     );
   }
   lines.push('* the Cloud API sends no click events, so there is no click figure to compare');
+  const c = report.comparison;
+  if (c) {
+    const points = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1)}`);
+    for (const [label, d] of [
+      ['delivered', c.deliveredRate],
+      ['read', c.readRate],
+    ] as const) {
+      lines.push(
+        d.ci95
+          ? `MM Lite vs Cloud API holdout (${c.cloudShare}%), ${label} rate: ${points(d.lite)}% vs ${points(d.cloud)}%, difference ${points(d.difference)} points (95% CI ${points(d.ci95[0])} to ${points(d.ci95[1])}): ${d.significant ? 'a real difference' : 'could be noise'}`
+          : `MM Lite vs Cloud API holdout, ${label} rate: not enough data yet`,
+      );
+    }
+  }
   return lines;
 }
 

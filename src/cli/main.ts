@@ -156,7 +156,8 @@ export function buildProgram(): Command {
     .requiredOption('--recipients <file>', 'recipient file')
     .option('--components <file>', 'JSON file with the template components; {{column}} placeholders are filled per recipient')
     .option('--ttl <seconds>', 'message TTL in seconds (43200–2592000); nothing is sent after start + TTL', positiveInt('--ttl'))
-    .option('--route <route>', 'lite (MM Lite, falls back to cloud) or cloud', 'lite')
+    .option('--route <route>', 'lite (MM Lite, falls back to cloud), cloud, or split (a holdout through the Cloud API)', 'lite')
+    .option('--cloud-share <percent>', 'with --route split: percent of recipients sent through the Cloud API (1–99)', (v) => Number(v))
     .option('--activity-sharing <bool>', 'set message_activity_sharing (true or false)')
     .option('--batch-size <n>', 'recipients per batch (default 100)', positiveInt('--batch-size'))
     .option('--start-at <iso>', 'do not send before this time (ISO 8601)')
@@ -164,7 +165,7 @@ export function buildProgram(): Command {
     .option('--json', 'print {"id": ...} as JSON')
     .action(async (opts: Record<string, string | number | boolean | undefined>) => {
       const route = String(opts.route);
-      if (route !== 'lite' && route !== 'cloud') throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--route must be lite or cloud, got "${route}"`);
+      if (route !== 'lite' && route !== 'cloud' && route !== 'split') throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--route must be lite, cloud or split, got "${route}"`);
       const sharing = opts.activitySharing;
       if (sharing !== undefined && sharing !== 'true' && sharing !== 'false') throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--activity-sharing must be true or false, got "${String(sharing)}"`);
       const components = opts.components ? await readJsonFile(String(opts.components), '--components') : [];
@@ -178,6 +179,7 @@ export function buildProgram(): Command {
             route,
             ...(opts.id ? { id: String(opts.id) } : {}),
             ...(opts.ttl ? { ttlSeconds: Number(opts.ttl) } : {}),
+            ...(opts.cloudShare !== undefined ? { cloudShare: Number(opts.cloudShare) } : {}),
             ...(opts.batchSize ? { batchSize: Number(opts.batchSize) } : {}),
             ...(opts.startAt ? { startAt: String(opts.startAt) } : {}),
             ...(sharing !== undefined ? { activitySharing: sharing === 'true' } : {}),
@@ -310,6 +312,7 @@ const FLAG_NAMES: ReadonlyArray<[string, string]> = [
   ['template.components', '--components'],
   ['channelId', '--channel'],
   ['route', '--route'],
+  ['cloudShare', '--cloud-share'],
   ['id', '--id'],
 ];
 

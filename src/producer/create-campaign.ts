@@ -35,7 +35,9 @@ export const campaignOptionsSchema = z.object({
     .min(MARKETING_TTL_RANGE.min, `must be at least ${MARKETING_TTL_RANGE.min} s (12 hours), Meta's marketing minimum`)
     .max(MARKETING_TTL_RANGE.max, `must be at most ${MARKETING_TTL_RANGE.max} s (30 days), Meta's marketing maximum`)
     .optional(),
-  route: z.enum(['lite', 'cloud']).default('lite'),
+  route: z.enum(['lite', 'cloud', 'split'], { error: 'must be lite, cloud or split' }).default('lite'),
+  /** For route `split`: percent of recipients sent through the Cloud API as a holdout. */
+  cloudShare: z.number().min(1, 'must be between 1 and 99 (percent)').max(99, 'must be between 1 and 99 (percent)').optional(),
   activitySharing: z.boolean().optional(),
   /** ISO 8601 with offset, or epoch milliseconds. */
   startAt: z.union([z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T09:00:00Z' }), z.number().int()]).optional(),
@@ -63,6 +65,12 @@ export function parseCampaignOptions(options: CampaignOptions, now = Date.now())
   const parsed = campaignOptionsSchema.safeParse(options);
   if (!parsed.success) throw validationError(parsed.error.issues, 'campaign');
   const o = parsed.data;
+  if ((o.route === 'split') !== (o.cloudShare !== undefined)) {
+    throw validationError(
+      [{ code: 'custom', path: ['cloudShare'], message: o.route === 'split' ? 'required with route split: the percent of recipients to send through the Cloud API, e.g. 10' : 'only goes with route split', input: undefined }],
+      'campaign',
+    );
+  }
   const componentProblems = checkComponents(o.template.components);
   if (componentProblems.length > 0) throw validationError(componentProblems.map((message) => ({ code: 'custom', path: ['template', 'components'], message, input: undefined })), 'campaign');
   const startAt = o.startAt === undefined ? now : typeof o.startAt === 'number' ? o.startAt : Date.parse(o.startAt);
@@ -76,6 +84,7 @@ export function parseCampaignOptions(options: CampaignOptions, now = Date.now())
     createdAt: now,
   };
   if (o.ttlSeconds !== undefined) spec.ttlSeconds = o.ttlSeconds;
+  if (o.cloudShare !== undefined) spec.cloudShare = o.cloudShare;
   if (o.activitySharing !== undefined) spec.activitySharing = o.activitySharing;
   return spec;
 }

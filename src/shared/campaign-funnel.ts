@@ -1,6 +1,7 @@
 /**
  * The per-route funnel of a campaign: what a user looks at to decide whether MM Lite pays off.
- * For each group (MM Lite; Cloud API; sent to MM Lite but delivered by the Cloud API): sent,
+ * For each group (MM Lite; Cloud API by choice; fallbacks from MM Lite; sent to MM Lite but
+ * delivered by the Cloud API): sent,
  * delivered, read, clicked, failed by code, and time from send to delivery (median and p90, from a
  * histogram with 25%-wide buckets).
  */
@@ -8,7 +9,7 @@ import type { RedisClient as Redis } from './redis.ts';
 import type { Counts } from './campaign.ts';
 import type { Keys } from './keys.ts';
 
-export const FUNNEL_GROUPS = ['lite', 'cloud', 'liteViaCloud'] as const;
+export const FUNNEL_GROUPS = ['lite', 'cloud', 'fallback', 'liteViaCloud'] as const;
 export type FunnelGroup = (typeof FUNNEL_GROUPS)[number];
 
 /** Mirrors LATENCY_BUCKET_RATIO of the webhook store. */
@@ -47,10 +48,15 @@ export function histogramQuantile(buckets: ReadonlyMap<number, number>, q: numbe
 const rate = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 10_000) / 10_000 : null);
 
 /** Builds the funnel from the campaign's funnel hash and its send counters. */
-export function buildFunnel(raw: Record<string, string>, counts: Pick<Counts, 'sentLite' | 'sentCloud'>): Funnel {
+export function buildFunnel(raw: Record<string, string>, counts: Pick<Counts, 'sentLite' | 'sentCloud' | 'fallbacks'>): Funnel {
   const n = (key: string) => Number(raw[key] ?? 0);
   const viaCloud = n('liteViaCloud:sent');
-  const sent: Record<FunnelGroup, number> = { lite: Math.max(0, counts.sentLite - viaCloud), cloud: counts.sentCloud, liteViaCloud: viaCloud };
+  const sent: Record<FunnelGroup, number> = {
+    lite: Math.max(0, counts.sentLite - viaCloud),
+    cloud: Math.max(0, counts.sentCloud - counts.fallbacks),
+    fallback: counts.fallbacks,
+    liteViaCloud: viaCloud,
+  };
   const funnel = {} as Funnel;
   for (const group of FUNNEL_GROUPS) {
     const failedByCode: Record<string, number> = {};
@@ -78,6 +84,6 @@ export function buildFunnel(raw: Record<string, string>, counts: Pick<Counts, 's
   return funnel;
 }
 
-export async function campaignFunnel(redis: Redis, keys: Keys, campaignId: string, counts: Pick<Counts, 'sentLite' | 'sentCloud'>): Promise<Funnel> {
+export async function campaignFunnel(redis: Redis, keys: Keys, campaignId: string, counts: Pick<Counts, 'sentLite' | 'sentCloud' | 'fallbacks'>): Promise<Funnel> {
   return buildFunnel(await redis.hgetall(keys.campaignFunnel(campaignId)), counts);
 }

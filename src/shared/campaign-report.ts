@@ -1,17 +1,39 @@
 /**
  * The full view of one campaign, as `GET /v1/campaigns/:id` and `litecast campaign status --json`
- * both return it: status and counters, errors by code with their class and meaning, and the
- * per-route funnel.
+ * both return it: status and counters, errors by code with their class and meaning, the
+ * per-route funnel, and for a split campaign the comparison of MM Lite with the holdout.
  */
 import type { RedisClient as Redis } from './redis.ts';
 import { CODE_RULES } from '../dialog360/classify-send-error.ts';
-import { campaignFunnel, type Funnel } from './campaign-funnel.ts';
+import { campaignFunnel, type Funnel, type FunnelRow } from './campaign-funnel.ts';
+import { compareRates, type RateDifference } from './compare-rates.ts';
 import { campaignStatus, type CampaignStatus } from './campaign-status.ts';
 import type { CampaignStore } from './campaign-store.ts';
 import type { Keys } from './keys.ts';
 
 export type ErrorSummary = { code: string; count: number; class?: string; meaning?: string };
-export type CampaignReport = CampaignStatus & { errorsByCode: ErrorSummary[]; funnel: Funnel };
+
+/** MM Lite against the Cloud API holdout of a `split` campaign. */
+export type Comparison = {
+  cloudShare: number;
+  deliveredRate: RateDifference;
+  readRate: RateDifference;
+  deliveryMs: { lite: FunnelRow['deliveryMs']; cloud: FunnelRow['deliveryMs'] };
+};
+
+export type CampaignReport = CampaignStatus & { cloudShare?: number; errorsByCode: ErrorSummary[]; funnel: Funnel; comparison: Comparison | null };
+
+/** The comparison of a split campaign's two groups (null for other campaigns). */
+export function compareGroups(funnel: Funnel, cloudShare: number | undefined): Comparison | null {
+  if (cloudShare === undefined) return null;
+  const { lite, cloud } = funnel;
+  return {
+    cloudShare,
+    deliveredRate: compareRates(lite.delivered, lite.sent, cloud.delivered, cloud.sent),
+    readRate: compareRates(lite.read, lite.sent, cloud.read, cloud.sent),
+    deliveryMs: { lite: lite.deliveryMs, cloud: cloud.deliveryMs },
+  };
+}
 
 export async function describeCampaign(deps: { redis: Redis; keys: Keys; campaigns: CampaignStore }, id: string): Promise<CampaignReport> {
   const status = await campaignStatus(deps.campaigns, id);
@@ -22,5 +44,7 @@ export async function describeCampaign(deps: { redis: Redis; keys: Keys; campaig
       const rule = /^\d+$/.test(code) ? CODE_RULES.get(Number(code)) : undefined;
       return { code, count, ...(rule ? { class: rule.class, meaning: rule.reason } : {}) };
     });
-  return { ...status, errorsByCode, funnel: await campaignFunnel(deps.redis, deps.keys, id, status.counts) };
+  const funnel = await campaignFunnel(deps.redis, deps.keys, id, status.counts);
+  const cloudShare = status.route === 'split' ? status.cloudShare : undefined;
+  return { ...status, errorsByCode, funnel, comparison: compareGroups(funnel, cloudShare) };
 }

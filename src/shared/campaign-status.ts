@@ -12,6 +12,7 @@ export type CampaignStatus = {
   channelId: string;
   template: { name: string; language: string };
   route: Campaign['route'];
+  cloudShare?: number;
   ttlSeconds?: number;
   createdAt: string;
   startAt: string;
@@ -50,6 +51,7 @@ export async function campaignStatus(campaigns: CampaignStore, id: string, now =
   };
   if (campaign.reason) status.reason = campaign.reason;
   if (campaign.ttlSeconds !== undefined) status.ttlSeconds = campaign.ttlSeconds;
+  if (campaign.cloudShare !== undefined) status.cloudShare = campaign.cloudShare;
   if (campaign.startedAt !== undefined) status.startedAt = iso(campaign.startedAt) as string;
   if (campaign.finishedAt !== undefined) status.finishedAt = iso(campaign.finishedAt) as string;
   return status;

@@ -97,7 +97,7 @@ function parseMeta(raw: Record<string, string>): Campaign | undefined {
     id: raw.id,
     channelId: raw.channelId ?? '',
     template: JSON.parse(raw.template ?? '{}') as Campaign['template'],
-    route: raw.route === 'cloud' ? 'cloud' : 'lite',
+    route: raw.route === 'cloud' || raw.route === 'split' ? raw.route : 'lite',
     startAt: Number(raw.startAt),
     batchSize: Number(raw.batchSize),
     createdAt: Number(raw.createdAt),
@@ -106,6 +106,7 @@ function parseMeta(raw: Record<string, string>): Campaign | undefined {
   };
   if (raw.activitySharing === 'true' || raw.activitySharing === 'false') campaign.activitySharing = raw.activitySharing === 'true';
   if (raw.ttlSeconds) campaign.ttlSeconds = Number(raw.ttlSeconds);
+  if (raw.cloudShare) campaign.cloudShare = Number(raw.cloudShare);
   if (raw.reason) campaign.reason = raw.reason;
   if (raw.intakeDoneAt) campaign.intakeDoneAt = Number(raw.intakeDoneAt);
   if (raw.startedAt) campaign.startedAt = Number(raw.startedAt);
@@ -133,6 +134,7 @@ export function createCampaignStore(redis: Redis, keys: Keys) {
       };
       if (spec.activitySharing !== undefined) fields.activitySharing = String(spec.activitySharing);
       if (spec.ttlSeconds !== undefined) fields.ttlSeconds = String(spec.ttlSeconds);
+      if (spec.cloudShare !== undefined) fields.cloudShare = String(spec.cloudShare);
       if ((await redis.hsetnx(meta, 'id', spec.id)) === 0) {
         throw new LitecastError('LITECAST_ERR_INVALID_STATE', `Campaign "${spec.id}" already exists.`);
       }

@@ -6,8 +6,8 @@ import type { TemplateComponent } from '../dialog360/message.ts';
 
 export type CampaignState = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
 
-/** How a campaign's messages are routed. */
-export type RouteMode = 'lite' | 'cloud';
+/** How a campaign's messages are routed: all MM Lite, all Cloud API, or a holdout split of both. */
+export type RouteMode = 'lite' | 'cloud' | 'split';
 
 /** Terminal outcome of one recipient in one campaign (design.md "outcome"). */
 export type Outcome = 'sent' | 'failed' | 'expired' | 'suppressed' | 'skipped' | 'cancelled' | 'unknown';
@@ -48,6 +48,8 @@ export type CampaignSpec = {
    */
   ttlSeconds?: number;
   route: RouteMode;
+  /** For `split`: percent of recipients (by a stable hash) sent through the Cloud API as a holdout. */
+  cloudShare?: number;
   activitySharing?: boolean;
   /** Epoch ms; the campaign does not send before it. */
   startAt: number;

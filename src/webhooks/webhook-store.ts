@@ -4,7 +4,8 @@
  * (read before delivered, failed after sent) are counted once. A status for a recipient whose
  * send was `unknown` proves the send was accepted: it becomes `sent`.
  *
- * Funnel groups: `lite` (sent through MM Lite and delivered by it), `cloud` (sent through
+ * Funnel groups: `lite` (sent through MM Lite and delivered by it), `cloud` (sent to `/messages`
+ * by choice: a cloud campaign or a split's holdout), `fallback` (refused by MM Lite, re-sent to
  * `/messages`), `liteViaCloud` (sent to MM Lite, but Meta delivered it through the Cloud API:
  * `pricing.category` is `marketing`). The group is fixed by the first event seen for a recipient.
  */
@@ -26,6 +27,7 @@ if not led then return 'NO_SEND' end
 local tag = string.sub(led, 1, 2)
 if tag == 'C|' then return 'NOT_YET' end
 local route, acceptedAt
+local fellBack = false
 if tag == 'U|' then
   -- A status for an unknown send: it was accepted after all.
   route = (category == 'marketing_lite') and 'lite' or 'cloud'
@@ -40,6 +42,7 @@ elseif tag == 'S|' then
   local fields = {}
   for f in string.gmatch(led .. '|', '([^|]*)|') do table.insert(fields, f) end
   route = fields[2]
+  fellBack = fields[4] == '1'
   acceptedAt = tonumber(fields[6]) or at
 else
   return 'NO_SEND'
@@ -48,10 +51,13 @@ local raw = redis.call('HGET', KEYS[2], phone)
 local rec = raw and cjson.decode(raw) or {}
 local changed = false
 if not rec.g then
-  rec.g = route
-  if route == 'lite' and category == 'marketing' then
+  if route == 'cloud' and fellBack then
+    rec.g = 'fallback'
+  elseif route == 'lite' and category == 'marketing' then
     rec.g = 'liteViaCloud'
     redis.call('HINCRBY', KEYS[4], 'liteViaCloud:sent', 1)
+  else
+    rec.g = route
   end
   changed = true
 end
@@ -105,7 +111,7 @@ type WebhookRedis = Redis & {
 };
 
 /** A recipient's delivery record, as kept in the campaign's events hash. */
-export type DeliveryRecord = { g?: 'lite' | 'cloud' | 'liteViaCloud'; d?: number; r?: number; c?: number; f?: string };
+export type DeliveryRecord = { g?: 'lite' | 'cloud' | 'fallback' | 'liteViaCloud'; d?: number; r?: number; c?: number; f?: string };
 
 export function createWebhookStore(redis: Redis, keys: Keys) {
   const r = redis as WebhookRedis;

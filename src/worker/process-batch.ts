@@ -11,6 +11,7 @@ import { campaignDeadline, type Campaign, type CampaignState } from '../shared/c
 import type { BatchRecipient } from '../shared/campaign-store.ts';
 import type { Ledger } from '../shared/ledger.ts';
 import { renderComponents } from '../shared/template-components.ts';
+import { routeFor } from '../shared/split-route.ts';
 
 export type BatchPorts = {
   ledger: Pick<Ledger, 'values' | 'claim' | 'release' | 'commit' | 'orphanToUnknown'>;
@@ -98,7 +99,7 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
         ...(campaign.ttlSeconds !== undefined ? { ttlSeconds: campaign.ttlSeconds } : {}),
         ...(campaign.activitySharing !== undefined ? { activitySharing: campaign.activitySharing } : {}),
       };
-      result = await ports.send(message, campaign.route, { signal: options.signal, deadline });
+      result = await ports.send(message, routeFor(campaign, recipient.p), { signal: options.signal, deadline });
     } catch (error) {
       // Not an API outcome (a bug, or Redis gone while waiting for the limiter): nothing was
       // posted that we know of, so give the claim back and let the batch run again.

@@ -117,7 +117,9 @@ describe('campaigns', () => {
     expect(status).toMatchObject({ id, state: 'completed', counts: { sent: 2, sentLite: 1, sentCloud: 1, fallbacks: 1, failed: 1, skipped: 2 }, etaSeconds: 0 });
     expect(status.errorsByCode).toEqual([{ code: '131026', count: 1, class: 'recipient', meaning: 'message undeliverable to this number' }]);
     expect(status).toHaveProperty('funnel.lite.sent', 1);
-    expect(status).toHaveProperty('funnel.cloud.sent', 1);
+    expect(status).toHaveProperty('funnel.fallback.sent', 1);
+    expect(status).toHaveProperty('funnel.cloud.sent', 0);
+    expect(status).toHaveProperty('comparison', null);
 
     const skipped = await app.inject({ method: 'GET', url: `/v1/campaigns/${id}/recipients?outcome=skipped`, headers: auth });
     const rows = skipped.body.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -271,7 +273,8 @@ describe('webhooks into the funnel', () => {
     }, { what: 'all deliveries applied', timeoutMs: 30_000 });
     const status = await read();
     expect(status.counts.sent).toBe(300);
-    expect(status.funnel.cloud).toMatchObject({ sent: cloud, delivered: cloud, clicked: null });
+    expect(status.funnel.fallback).toMatchObject({ sent: cloud, delivered: cloud, clicked: null });
+    expect(status.funnel.cloud).toMatchObject({ sent: 0, delivered: 0 });
     expect(status.funnel.lite?.sent).toBe(300 - cloud);
     expect(status.funnel.lite?.failedByCode).toEqual({ '131049': late });
     expect(status.funnel.lite?.delivered).toBe(300 - cloud - late);
@@ -297,6 +300,42 @@ describe('webhooks into the funnel', () => {
     await f.sandbox.flushWebhooks();
     await waitFor(async () => (await f.ctx.redis.sismember(f.ctx.keys.channelSuppressed('main'), phone(99))) === 0, { what: 'resume applied' });
   }, 90_000);
+
+  it('a split campaign sends a stable holdout through the Cloud API with identical messages, and compares the groups', async () => {
+    const recipients = Array.from({ length: 1_000 }, (_, i) => ({ phone: `4481${String(i).padStart(8, '0')}`, name: `N${i}` }));
+    const created = await app.inject({ method: 'POST', url: '/v1/campaigns', headers: auth, payload: campaignBody(recipients, { id: 'split-1', route: 'split', cloudShare: 20, activitySharing: true }) });
+    expect(created.statusCode).toBe(201);
+    await f.waitForState('split-1', 'completed', 30_000);
+    await f.sandbox.flushWebhooks();
+    type Report = { counts: Record<string, number>; comparison: { cloudShare: number; deliveredRate: { lite: number; cloud: number; ci95: [number, number] } } | null; funnel: Record<string, { sent: number; delivered: number }> };
+    const report = await waitFor(async () => {
+      const r = (await app.inject({ method: 'GET', url: '/v1/campaigns/split-1', headers: auth })).json() as Report;
+      return r.counts.delivered === 1_000 ? r : undefined;
+    }, { what: 'split deliveries applied', timeoutMs: 30_000 });
+    // The share is within tolerance and every recipient is where the stable hash puts it.
+    expect(report.counts.sentCloud).toBeGreaterThan(150);
+    expect(report.counts.sentCloud).toBeLessThan(250);
+    expect(report.counts.fallbacks).toBe(0);
+    const { inCloudHoldout } = await import('../../src/shared/split-route.ts');
+    const ledger = await f.ledger('split-1');
+    for (const { phone: p } of recipients) expect(ledger.get(p)).toMatchObject({ state: 'sent', route: inCloudHoldout('split-1', p, 20) ? 'cloud' : 'lite' });
+    // Identical messages apart from the lite-only fields.
+    const sent = f.sandbox.messages().filter((m) => m.bizOpaqueCallbackData?.startsWith('lc1:split-1:'));
+    const strip = (payload: Record<string, unknown>) => {
+      const { to: _to, biz_opaque_callback_data: _cb, message_send_ttl_seconds: _ttl, message_activity_sharing: _mas, product_policy: _pp, template, ...rest } = payload;
+      const t = template as { components: Array<{ parameters: Array<{ text: string }> }> };
+      return { ...rest, template: { ...t, components: t.components.map((c) => ({ ...c, parameters: c.parameters.map((p) => ({ ...p, text: 'N' })) })) } };
+    };
+    const lite = sent.find((m) => m.route === 'lite');
+    const cloudMessage = sent.find((m) => m.route === 'cloud');
+    expect(lite?.payload).toMatchObject({ message_send_ttl_seconds: 43_200, message_activity_sharing: true });
+    expect(cloudMessage?.payload).not.toHaveProperty('message_send_ttl_seconds');
+    expect(strip(cloudMessage?.payload as Record<string, unknown>)).toEqual(strip(lite?.payload as Record<string, unknown>));
+    // The comparison: both groups delivered everything here, so the difference is 0 and not significant.
+    expect(report.comparison).toMatchObject({ cloudShare: 20, deliveredRate: { lite: 1, cloud: 1, difference: 0, significant: false } });
+    expect(report.funnel.cloud?.sent).toBe(report.counts.sentCloud);
+    expect(report.funnel.lite?.sent).toBe(report.counts.sentLite);
+  }, 60_000);
 
   it('keeps and counts events that match no campaign', async () => {
     const body = JSON.stringify({

@@ -124,7 +124,7 @@ describe('litecast CLI', () => {
     expect(ttl.stderr).toContain('--ttl: must be at least 43200');
     const route = await create('good.csv', ['--route', 'fast']);
     expect(route.code).toBe(64);
-    expect(route.stderr).toContain('--route must be lite or cloud');
+    expect(route.stderr).toContain('--route must be lite, cloud or split');
     const batch = await create('good.csv', ['--batch-size', '0']);
     expect(batch.code).toBe(64);
     const outcome = await cli(['campaign', 'export', 'x', '--outcome', 'lost']);

@@ -60,7 +60,7 @@ describe('funnel', () => {
     expect(histogramQuantile(new Map(), 0.5)).toBeNull();
   });
 
-  it('splits sends into lite, cloud and lite-delivered-via-cloud, with rates and no click figure for cloud', () => {
+  it('splits sends into lite, cloud, fallback and lite-delivered-via-cloud, with rates and no click figure for cloud', () => {
     const funnel = buildFunnel(
       {
         'liteViaCloud:sent': '10',
@@ -73,11 +73,12 @@ describe('funnel', () => {
         'cloud:delivered': '45',
         'liteViaCloud:delivered': '9',
       },
-      { sentLite: 100, sentCloud: 50 },
+      { sentLite: 100, sentCloud: 60, fallbacks: 10 },
     );
     expect(funnel.lite).toEqual({ sent: 90, delivered: 80, read: 40, clicked: 8, failed: 5, failedByCode: { '131049': 5 }, deliveredRate: 0.8889, readRate: 0.4444, clickRate: 0.0889, deliveryMs: { median: 9, p90: 9 } });
     expect(funnel.cloud).toMatchObject({ sent: 50, delivered: 45, clicked: null, clickRate: null, deliveredRate: 0.9, deliveryMs: null });
     expect(funnel.liteViaCloud).toMatchObject({ sent: 10, delivered: 9, clicked: null });
+    expect(funnel.fallback).toMatchObject({ sent: 10, delivered: 0, clicked: null, deliveredRate: 0 });
   });
 });
 
