@@ -83,7 +83,8 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
 
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
-    if (PUBLIC_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix))) return;
+    // The report page itself holds no data (it asks for the token and sends it on every call).
+    if (path === '/' || PUBLIC_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix))) return;
     const header = request.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
     if (!given || !secretsEqual(given, token)) {

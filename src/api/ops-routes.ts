@@ -1,8 +1,9 @@
 /**
- * Health, readiness, the OpenAPI document and Prometheus metrics.
+ * The report page, health, readiness, the OpenAPI document and Prometheus metrics.
  */
 import type { FastifyInstance } from 'fastify';
 import { aggregatedMetrics } from '../shared/metrics.ts';
+import { renderReportPage } from '../report/render-report-page.ts';
 import type { ApiDeps } from './build-api.ts';
 import { errorBody } from './build-api.ts';
 
@@ -19,6 +20,10 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ApiDeps): void {
       return reply.code(503).send(errorBody('LITECAST_ERR_NOT_READY', `Redis is not reachable: ${(error as Error).message}`));
     }
   });
+
+  app.get('/', { schema: { summary: 'The report page (asks for the API token once)', security: [] } }, async (_request, reply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(renderReportPage({ mode: 'live' })),
+  );
 
   app.get('/docs', { schema: { summary: 'This API as an OpenAPI 3 document' } }, async () => app.swagger());
 

@@ -94,10 +94,13 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
         channelId: 'demo',
         template: { name: 'litecast_promo', language: 'en', components: [{ type: 'body', parameters: [{ type: 'text', text: '{{name}}' }] }] },
         ttlSeconds: 86_400,
+        // A 20% holdout through the Cloud API, to compare the two routes on the same audience.
+        route: 'split',
+        cloudShare: 20,
       },
       readRecipients(Readable.from([demoRecipientsCsv(options.recipients)]), 'csv'),
     );
-    out(`campaign ${summary.id}: ${summary.counts.total} recipients in ${summary.batches} batches`);
+    out(`campaign ${summary.id}: ${summary.counts.total} recipients in ${summary.batches} batches, 20% of them a Cloud API holdout`);
     await watchProgress(ctx.campaigns, summary.id, { out, until: (s) => s.state === 'completed' || s.state === 'cancelled', timeoutMs: 120_000 });
 
     out('waiting for the delivery webhooks…');
@@ -123,6 +126,7 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
     out(`sandbox: ${stats.accepted} messages accepted, ${stats.duplicates} duplicates, busiest second ${Math.max(...Object.values(stats.perChannel).map((s) => s.maxRequestsInAnySecond))} requests (limit ${options.mps})`);
     out('');
     out('where to look next:');
+    out(`  litecast campaign report ${summary.id} --html report.html   # the funnel and the comparison as a page to share`);
     out(`  litecast campaign status ${summary.id} --json        # the same object GET /v1/campaigns/${summary.id} returns`);
     out(`  litecast campaign export ${summary.id} --outcome failed`);
     out('  LITECAST_API_TOKEN=$(openssl rand -hex 16) litecast api   # then GET /v1/campaigns, /metrics, /docs with that bearer token');

@@ -26,7 +26,8 @@ export function funnelTable(report: CampaignReport): string[] {
   lines.push('* the Cloud API sends no click events, so there is no click figure to compare');
   const c = report.comparison;
   if (c) {
-    const points = (v: number | null) => (v === null ? '-' : `${(v * 100).toFixed(1)}`);
+    // Rounded first, so that a tiny negative difference does not print as "-0.0".
+    const points = (v: number | null) => (v === null ? '-' : (Math.round(v * 1000) / 10 || 0).toFixed(1));
     for (const [label, d] of [
       ['delivered', c.deliveredRate],
       ['read', c.readRate],

@@ -3,7 +3,8 @@
  * live here and in the command modules, nowhere else.
  */
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
+import { renderReportPage } from '../report/render-report-page.ts';
 import { loadConfig, readEnvironmentValue, type Config } from '../shared/config.ts';
 import { LitecastError, isLitecastError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
@@ -257,6 +258,21 @@ export function buildProgram(): Command {
       await withContext(async (ctx) => {
         const result = await retryCampaign(ctx, id);
         out(opts.json ? JSON.stringify(result) : `campaign ${id}: ${result.requeued} recipients queued again in ${result.batches} batches`);
+      });
+    });
+  campaign
+    .command('report <id>')
+    .description('Write the campaign report (funnel per route, comparison, errors, rejected rows) as one self-contained HTML file')
+    .requiredOption('--html <file>', 'where to write it')
+    .action(async (id: string, opts: { html: string }) => {
+      await withContext(async (ctx) => {
+        const html = renderReportPage({ mode: 'static', campaign: await describeCampaign(ctx, id), rejected: await ctx.campaigns.rejected(id), generatedAt: new Date().toISOString() });
+        try {
+          await writeFile(opts.html, html);
+        } catch (error) {
+          throw new LitecastError('LITECAST_ERR_FILE_NOT_FOUND', `--html: cannot write "${opts.html}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+        }
+        out(`report written to ${opts.html}`);
       });
     });
   for (const [name, action, description] of [

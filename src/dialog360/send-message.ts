@@ -19,6 +19,12 @@ export type SendPorts = {
   /** Tells every worker to slow this channel down; when absent the send waits `waitMs` itself. */
   onThrottle?: (verdict: Verdict) => Promise<void> | void;
   liteMemory?: LiteEligibilityMemory;
+  /**
+   * Claims the recipient for sending, called once, right before the first POST (after the limiter
+   * granted it), so a recipient is only ever claimed while its request is about to go out or out.
+   * False: someone else holds it; the send stops as `skipped`.
+   */
+  claim?: () => Promise<boolean>;
   now?: () => number;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -51,7 +57,9 @@ export type SendStatus =
   /** The deadline passed before the message could be posted. */
   | 'expired'
   /** The signal fired before the message was posted: it is still pending. */
-  | 'aborted';
+  | 'aborted'
+  /** The claim was refused: another worker has this recipient. Nothing was posted. */
+  | 'skipped';
 
 export type SendResult = {
   status: SendStatus;
@@ -97,7 +105,10 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
   });
 }
 
-async function sendOnRoute(ports: SendPorts, policy: SendPolicy, route: Route, payload: MessagePayload): Promise<RouteResult> {
+/** Whether the recipient has been claimed yet, shared by both routes of one send. */
+type ClaimState = { claimed: boolean };
+
+async function sendOnRoute(ports: SendPorts, policy: SendPolicy, route: Route, payload: MessagePayload, claim: ClaimState): Promise<RouteResult> {
   const now = ports.now ?? Date.now;
   const sleep = ports.sleep ?? abortableSleep;
   const random = ports.random ?? Math.random;
@@ -115,6 +126,10 @@ async function sendOnRoute(ports: SendPorts, policy: SendPolicy, route: Route, p
         await ports.acquire?.(route);
         if (policy.signal?.aborted) throw stop('aborted');
         if (pastDeadline()) throw stop('expired');
+        if (!claim.claimed && ports.claim) {
+          if (!(await ports.claim())) throw stop('skipped');
+          claim.claimed = true;
+        }
         attempts += 1;
         const response = await ports.client.send(route, payload);
         if (response.kind === 'accepted') {
@@ -188,6 +203,7 @@ export function backoffDelay(policy: Pick<SendPolicy, 'baseDelayMs' | 'maxDelayM
  */
 export async function sendMessage(ports: SendPorts, policy: SendPolicy, message: OutboundMessage, route: Route): Promise<SendResult> {
   const lite = buildLitePayload(message);
+  const claim: ClaimState = { claimed: false };
   let fallback: SendResult['fallback'];
 
   if (route === 'lite') {
@@ -195,18 +211,18 @@ export async function sendMessage(ports: SendPorts, policy: SendPolicy, message:
     if (remembered) {
       fallback = { ...remembered, remembered: true };
     } else {
-      const first = await sendOnRoute(ports, policy, 'lite', lite);
+      const first = await sendOnRoute(ports, policy, 'lite', lite, claim);
       if (first.status !== 'fallback') return toResult('lite', first, false);
       const verdict = first.verdict as Verdict;
       fallback = { code: verdict.code, reason: verdict.reason, remembered: false };
       if (verdict.scope === 'channel' || verdict.scope === 'template') {
         await ports.liteMemory?.remember(verdict.scope === 'channel' ? undefined : message.template.name, { code: verdict.code, reason: verdict.reason });
       }
-      const second = await sendOnRoute(ports, policy, 'cloud', toCloudPayload(lite));
+      const second = await sendOnRoute(ports, policy, 'cloud', toCloudPayload(lite), claim);
       return { ...toResult('cloud', second, true, fallback), attempts: first.attempts + second.attempts };
     }
   }
-  return toResult('cloud', await sendOnRoute(ports, policy, 'cloud', toCloudPayload(lite)), fallback !== undefined, fallback);
+  return toResult('cloud', await sendOnRoute(ports, policy, 'cloud', toCloudPayload(lite), claim), fallback !== undefined, fallback);
 }
 
 function toResult(route: Route, outcome: RouteResult, fellBack: boolean, fallback?: SendResult['fallback']): SendResult {

@@ -16,6 +16,7 @@ main { max-width: 1100px; margin: 0 auto; padding: 16px 20px 48px; }
 h2 { font-size: 20px; margin: 8px 0 4px; } h3 { font-size: 16px; margin: 28px 0 8px; }
 a { color: var(--accent); }
 .muted { color: var(--muted); } .small { font-size: 12px; }
+.banner:empty { display: none; }
 .banner { padding: 8px 12px; border-radius: 6px; margin: 8px 0; background: #fef2f2; color: var(--bad); border: 1px solid #fecaca; }
 .notice { padding: 8px 12px; border-radius: 6px; margin: 8px 0; background: #eff6ff; border: 1px solid #bfdbfe; }
 button { font: inherit; padding: 5px 12px; border: 1px solid #cbd5e1; border-radius: 6px; background: #fff; cursor: pointer; }
@@ -48,6 +49,7 @@ tr.link { cursor: pointer; } tr.link:hover td { background: var(--panel); }
 .chart text { font-size: 11px; fill: var(--fg); }
 .chart .axis { stroke: #9ca3af; } .chart .grid { stroke: var(--line); }
 .chart .group-label { font-size: 13px; font-weight: 600; }
+.legend .sw-sent { background: var(--m-sent); } .legend .sw-delivered { background: var(--m-delivered); } .legend .sw-read { background: var(--m-read); } .legend .sw-clicked { background: var(--m-clicked); }
 .m-sent { fill: var(--m-sent); } .m-delivered { fill: var(--m-delivered); } .m-read { fill: var(--m-read); } .m-clicked { fill: var(--m-clicked); }
 .chart .na-bar { fill: none; stroke: #9ca3af; stroke-dasharray: 3 3; }
 .legend { display: flex; gap: 14px; font-size: 12px; color: var(--muted); margin: 4px 0 10px; }

@@ -17,8 +17,8 @@ export type BatchPorts = {
   ledger: Pick<Ledger, 'values' | 'claim' | 'release' | 'commit' | 'orphanToUnknown'>;
   /** Which of these phones opted out of the channel's marketing. */
   suppressed(channelId: string, phones: string[]): Promise<boolean[]>;
-  /** Sends one message through the sending core (limiter, retries, fallback). */
-  send(message: OutboundMessage, route: Route, options: { signal: AbortSignal; deadline: number }): Promise<SendResult>;
+  /** Sends one message through the sending core (limiter, retries, fallback); `claim` runs right before the first POST. */
+  send(message: OutboundMessage, route: Route, options: { signal: AbortSignal; deadline: number; claim: () => Promise<boolean> }): Promise<SendResult>;
   /** Pauses the campaign with a reason (a fatal verdict). */
   pause(campaignId: string, reason: string): Promise<void>;
   /** Remembers wamid → campaign/recipient for webhooks that do not echo the callback data. */
@@ -89,7 +89,8 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
       return;
     }
     const token = ports.newToken();
-    if (!(await ledger.claim(id, recipient.p, token))) return;
+    let claimed = false;
+    const claim = async () => (claimed = await ledger.claim(id, recipient.p, token));
     let result: SendResult;
     try {
       const message: OutboundMessage = {
@@ -99,11 +100,11 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
         ...(campaign.ttlSeconds !== undefined ? { ttlSeconds: campaign.ttlSeconds } : {}),
         ...(campaign.activitySharing !== undefined ? { activitySharing: campaign.activitySharing } : {}),
       };
-      result = await ports.send(message, routeFor(campaign, recipient.p), { signal: options.signal, deadline });
+      result = await ports.send(message, routeFor(campaign, recipient.p), { signal: options.signal, deadline, claim });
     } catch (error) {
       // Not an API outcome (a bug, or Redis gone while waiting for the limiter): nothing was
       // posted that we know of, so give the claim back and let the batch run again.
-      await ledger.release(id, recipient.p, token);
+      if (claimed) await ledger.release(id, recipient.p, token);
       throw error;
     }
     logger.debug({ campaign: id, to: recipient.p, status: result.status, route: result.route, attempts: result.attempts, code: result.verdict?.code }, 'send finished');
@@ -130,14 +131,17 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
         await ledger.commit(id, recipient.p, token, { outcome: 'unknown', code: result.verdict?.code ?? 'UNKNOWN' });
         return;
       case 'expired':
-        await ledger.release(id, recipient.p, token);
+        if (claimed) await ledger.release(id, recipient.p, token);
         await ledger.commit(id, recipient.p, undefined, { outcome: 'expired' });
         return;
       case 'aborted':
-        await ledger.release(id, recipient.p, token);
+        if (claimed) await ledger.release(id, recipient.p, token);
+        return;
+      case 'skipped':
+        // Another worker holds this recipient (a batch taken over while its first run lives on).
         return;
       case 'fatal': {
-        await ledger.release(id, recipient.p, token);
+        if (claimed) await ledger.release(id, recipient.p, token);
         if (!fatalSeen) {
           fatalSeen = true;
           const reason = `${result.verdict?.code ?? 'FATAL'}: ${result.verdict?.reason ?? 'fatal error'}`;

@@ -26,6 +26,7 @@ import { createChannelLimiters, type ChannelLimiter } from './channel-limiter.ts
 import { processBatch, type BatchPorts, type BatchStatus } from './process-batch.ts';
 import { createRedisLiteMemory } from './redis-lite-memory.ts';
 import { batchesPerChannel, createChannelAdmission } from './channel-admission.ts';
+import { createChannelBreaker } from './channel-breaker.ts';
 import { createMetrics, publishMetrics, type Metrics } from '../shared/metrics.ts';
 import { createWebhookStore } from '../webhooks/webhook-store.ts';
 import { processWebhook, type WebhookJob } from '../webhooks/process-webhook.ts';
@@ -47,14 +48,20 @@ export type WorkerHandle = {
 
 type ChannelContext = { channel: Channel; sealedKey: string; client: DialogClient; limiter: ChannelLimiter; liteMemory: LiteEligibilityMemory };
 
-/** Wraps a client so every request's duration lands in the histogram. */
-function instrumentClient(client: DialogClient, metrics: Metrics): DialogClient {
+/**
+ * Wraps a client so every request's duration lands in the histogram, and a run of network
+ * failures (360dialog unreachable) cools the whole channel down.
+ */
+function instrumentClient(client: DialogClient, metrics: Metrics, onOutage: (coolDownMs: number) => void): DialogClient {
+  const breaker = createChannelBreaker();
   return {
     ...client,
     async send(route, payload) {
       const end = metrics.requestDuration.startTimer({ route });
       const response = await client.send(route, payload);
       end({ result: response.kind === 'accepted' ? 'accepted' : response.kind === 'rejected' ? `http_${response.status}` : response.kind });
+      const coolDownMs = breaker.record(response);
+      if (coolDownMs > 0) onOutage(coolDownMs);
       return response;
     },
   };
@@ -106,12 +113,16 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
     const cached = contexts.get(channelId);
     if (cached && cached.sealedKey === sealedKey && cached.channel.baseUrl === channel.baseUrl && cached.channel.mps === channel.mps) return cached;
     cached?.client.close();
-    const client = instrumentClient(createDialogClient({ baseUrl: channel.baseUrl, apiKey: box.open(sealedKey), timeoutMs: config.httpTimeoutMs }), metrics);
+    const limiter = limiters.forChannel(channel);
+    const client = instrumentClient(createDialogClient({ baseUrl: channel.baseUrl, apiKey: box.open(sealedKey), timeoutMs: config.httpTimeoutMs }), metrics, (coolDownMs) => {
+      logger.warn({ channel: channelId, coolDownMs }, '360dialog unreachable for this channel: cooling down');
+      void limiter.coolDown(coolDownMs).catch(() => undefined);
+    });
     const context: ChannelContext = {
       channel,
       sealedKey,
       client,
-      limiter: limiters.forChannel(channel),
+      limiter,
       liteMemory: createRedisLiteMemory({ redis, keys, channelId, ttlMs: config.liteReprobeSeconds * 1000 }),
     };
     contexts.set(channelId, context);
@@ -137,9 +148,10 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
         const flags = await redis.smismember(keys.channelSuppressed(channelId), ...phones);
         return flags.map((flag) => flag === 1);
       },
-      async send(message, route, { signal, deadline }) {
+      async send(message, route, { signal, deadline, claim }) {
         const result = await sendMessage(
           {
+            claim,
             client: context.client,
             acquire: async () => {
               const end = metrics.limiterWait.startTimer({ channel: context.channel.id });

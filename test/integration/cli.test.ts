@@ -1,7 +1,7 @@
 /**
  * The `litecast` command as a user runs it: a child process per command, real Redis, the sandbox.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,6 +92,16 @@ describe('litecast CLI', () => {
 
     const retry = await cli(['campaign', 'retry', id, '--json']);
     expect(JSON.parse(retry.stdout)).toEqual({ requeued: 0, batches: 0 });
+
+    const reportFile = join(dir, 'report.html');
+    const report = await cli(['campaign', 'report', id, '--html', reportFile]);
+    expect(report.code).toBe(0);
+    const html = await readFile(reportFile, 'utf8');
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain(id);
+    expect(html).not.toMatch(/<script[^>]+src=/);
+    const noDir = await cli(['campaign', 'report', id, '--html', join(dir, 'missing', 'x.html')]);
+    expect(noDir.code).toBe(66);
   }, 60_000);
 
   it('pause, resume and cancel; acting in the wrong state is a distinct error', async () => {
@@ -158,7 +168,9 @@ describe('litecast CLI', () => {
     const demo = await cli(['demo', '--recipients', '400', '--mps', '400']);
     expect(demo.code).toBe(0);
     expect(demo.stdout).toMatch(/MM Lite\s+\d+/);
-    expect(demo.stdout).toMatch(/Cloud API\s+40\s/);
+    expect(demo.stdout).toMatch(/Cloud API\s+[1-9]\d*\s/);
+    expect(demo.stdout).toMatch(/Fallback\s+[1-9]\d*\s/);
+    expect(demo.stdout).toMatch(/MM Lite vs Cloud API holdout \(20%\), delivered rate: /);
     expect(demo.stdout).toContain('suppressed 5');
     expect(demo.stdout).toContain('0 duplicates');
     expect(demo.stdout).toContain('where to look next');

@@ -233,4 +233,19 @@ describe('sendMessage', () => {
     expect(backoffDelay({ baseDelayMs: 100, maxDelayMs: 10_000 }, 3, () => 0.5)).toBe(1_200);
     expect(backoffDelay({ baseDelayMs: 100, maxDelayMs: 1_000 }, 10, () => 0.99)).toBe(1_000);
   });
+
+  it('claims the recipient once, after the limiter and right before the first POST; a refused claim posts nothing', async () => {
+    const events: string[] = [];
+    const { client, calls } = scriptedClient([metaError(131000, 500), wrapped(131009), ok()]);
+    const ports: SendPorts = {
+      client: { send: async (route, payload) => (events.push(`post:${route}`), client.send(route, payload)) },
+      acquire: async (route) => void events.push(`acquire:${route}`),
+      claim: async () => (events.push('claim'), true),
+    };
+    await sendMessage(ports, policy, message, 'lite');
+    expect(events).toEqual(['acquire:lite', 'claim', 'post:lite', 'acquire:lite', 'post:lite', 'acquire:cloud', 'post:cloud']);
+    const refused = await sendMessage({ client, claim: async () => false }, policy, message, 'lite');
+    expect(refused).toMatchObject({ status: 'skipped', attempts: 0 });
+    expect(calls).toHaveLength(3);
+  });
 });
