@@ -149,6 +149,16 @@ describe('campaigns', () => {
     expect((await app.inject({ method: 'GET', url: '/v1/campaigns', headers: auth })).json()).toMatchObject({ total: before.total });
   });
 
+  it('refuses a JSON body over the limit and an empty body', async () => {
+    const huge = campaignBody(Array.from({ length: 30_000 }, (_, i) => ({ phone: phone(i), name: 'x'.repeat(30) })));
+    const tooBig = await app.inject({ method: 'POST', url: '/v1/campaigns', headers: auth, payload: huge });
+    expect(tooBig.statusCode).toBe(413);
+    expect(tooBig.json()).toMatchObject({ error: { code: 'LITECAST_ERR_PAYLOAD_TOO_LARGE' } });
+    const empty = await app.inject({ method: 'POST', url: '/v1/campaigns', headers: { ...auth, 'content-type': 'application/json' }, payload: '' });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.json()).toMatchObject({ error: { code: 'LITECAST_ERR_VALIDATION' } });
+  });
+
   it('takes a 50,000-row CSV upload, streamed, with the options in the query string', async () => {
     const csv = recipientsCsv(50_000, (i) => `4471${String(i).padStart(8, '0')}`) + '\nnot-a-phone,X\n447100000007,dup';
     const query = new URLSearchParams({ channelId: 'main', template: 'litecast_promo', language: 'en', components: JSON.stringify(PROMO_COMPONENTS), startAt: new Date(Date.now() + 3_600_000).toISOString() });

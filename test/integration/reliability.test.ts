@@ -5,7 +5,10 @@
  * processes healthy afterwards. Each test appends its figures to test/artifacts/reliability.ndjson
  * (RELIABILITY.md is written from that file by test/support/write-reliability.ts).
  */
-import { appendFile, mkdir } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { appendFile, mkdir, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSandbox } from '../../src/sandbox/index.ts';
 import { PARTITION_KEYS } from '../../src/shared/campaign.ts';
@@ -175,4 +178,39 @@ describe('reliability under faults', () => {
     expect(figures).toMatchObject({ failed: 0, unknown: 0, duplicates: 0 });
     await stopAll(workers);
   }, 120_000);
+
+  it('Redis restarted mid-campaign (AOF, on its own port)', async () => {
+    const PORT = 6395;
+    const dir = await mkdtemp(join(tmpdir(), 'litecast-aof-'));
+    const redisServer = () => {
+      const result = spawnSync('redis-server', ['--port', String(PORT), '--bind', '127.0.0.1', '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--dir', dir, '--daemonize', 'yes', '--logfile', join(dir, 'redis.log')]);
+      if (result.status !== 0) throw new Error(`redis-server did not start: ${result.stderr.toString()}`);
+    };
+    const redisCli = (...args: string[]) => spawnSync('redis-cli', ['-p', String(PORT), ...args]).stdout.toString().trim();
+    redisServer();
+    try {
+      await waitFor(() => redisCli('ping') === 'PONG', { what: 'redis-server up' });
+      fixture = await createPipelineFixture({ mps: 300, env: { ...ENV, REDIS_URL: `redis://127.0.0.1:${PORT}` }, sandboxConfig: { recordPayloads: false } });
+      const f = fixture;
+      const startedAt = Date.now();
+      const id = await f.createCampaign(recipientsCsv(3_000, phone('4476')));
+      const workers = [await f.startWorkerProcess(), await f.startWorkerProcess()];
+      await waitFor(() => f.sandbox.stats().accepted >= 800, { timeoutMs: 30_000, what: '800 accepted' });
+      redisCli('shutdown');
+      const downAt = f.sandbox.stats().accepted;
+      await sleep(2_000);
+      // While Redis is down nothing can be claimed, so at most what was already in flight is sent.
+      expect(f.sandbox.stats().accepted - downAt).toBeLessThanOrEqual(2 * 8 * 16);
+      redisServer();
+      const backAt = Date.now();
+      const recoverySeconds = await recovery(f, backAt, f.sandbox.stats().accepted);
+      await f.waitForState(id, 'completed', 90_000);
+      const figures = await verify(f, id, f.sandbox.messages().map((m) => m.to), { scenario: 'Redis restarted mid-campaign (AOF), down 2 s', recoverySeconds, startedAt });
+      expect(figures.failed).toBe(0);
+      for (const worker of workers) expect(worker.child.exitCode).toBeNull();
+      await stopAll(workers);
+    } finally {
+      redisCli('shutdown', 'nosave');
+    }
+  }, 150_000);
 });
