@@ -1,7 +1,8 @@
 /**
- * The send loop for one batch: for each recipient, claim it in the ledger, send it through the
- * sending core (which waits for the channel's limiter), and commit the outcome with the counters.
- * It depends only on the small ports below; the worker wires in Redis, Bottleneck and 360dialog.
+ * The send loop for one batch: for each recipient, send it through the sending core (which waits
+ * for the channel's limiter and claims the recipient in the ledger right before the first POST),
+ * then commit the outcome with the counters. It depends only on the small ports below; the worker
+ * wires in Redis, Bottleneck and 360dialog.
  */
 import type { Logger } from 'pino';
 import { encodeCallbackData } from '../dialog360/callback-data.ts';

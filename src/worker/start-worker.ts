@@ -194,20 +194,23 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
       await campaigns.park(campaignId, batchIndex);
       return { status: 'parked' };
     }
+    const current = campaign;
+    // A paused or cancelled campaign's batch only parks or closes out: it needs no send slot.
+    if (!SENDING_STATES.has(current.state)) return runBatch(job, token, current, context);
     // Fairness: if this channel already has its share of batches running, step aside for a
     // moment so other channels' batches get the worker slots.
     const lease = job.id ?? `${campaignId}-${batchIndex}`;
-    if (!(await admission.admit(campaign.channelId, lease, batchesPerChannel(context.channel.mps, config.batchParallelism)))) {
-      const batchSeconds = campaign.batchSize / context.channel.mps;
+    if (!(await admission.admit(current.channelId, lease, batchesPerChannel(context.channel.mps, config.batchParallelism)))) {
+      const batchSeconds = current.batchSize / context.channel.mps;
       await job.moveToDelayed(Date.now() + Math.min(5_000, 100 + batchSeconds * 500 * (1 + Math.random())), token);
       throw new DelayedError();
     }
-    const renew = setInterval(() => void admission.renew(campaign.channelId, lease).catch(() => undefined), config.jobLockMs / 2);
+    const renew = setInterval(() => void admission.renew(current.channelId, lease).catch(() => undefined), config.jobLockMs / 2);
     try {
-      return await runBatch(job, token, campaign, context);
+      return await runBatch(job, token, current, context);
     } finally {
       clearInterval(renew);
-      await admission.release(campaign.channelId, lease).catch(() => undefined);
+      await admission.release(current.channelId, lease).catch(() => undefined);
     }
   }
 
