@@ -138,6 +138,12 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
       const format = UPLOAD_TYPES[type];
       let summary;
       if (format) {
+        const declared = Number(request.headers['content-length']);
+        if (Number.isFinite(declared) && declared > uploadLimit) {
+          // Refused before reading a byte: a 1 GB file costs nothing.
+          void reply.header('connection', 'close');
+          throw new LitecastError('LITECAST_ERR_PAYLOAD_TOO_LARGE', `The upload is ${declared} bytes, over the limit of ${uploadLimit}; split the recipients into several campaigns.`);
+        }
         const upload = (request.body as Readable).pipe(limitBytes(uploadLimit));
         try {
           summary = await createCampaign(ctx, optionsFromQuery(request.query), readRecipients(upload, format));

@@ -188,6 +188,21 @@ describe('campaigns', () => {
     expect(await f.ctx.redis.exists(f.ctx.keys.campaignBatch('too-big', 0), f.ctx.keys.campaignRecipients('too-big'))).toBe(0);
   });
 
+  it('refuses a 1 GB upload from its Content-Length at once, without reading it', async () => {
+    const { request } = await import('node:http');
+    const started = Date.now();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${apiUrl}/v1/campaigns?channelId=main&template=litecast_promo&language=en`, { method: 'POST', headers: { ...auth, 'content-type': 'text/csv', 'content-length': String(1024 ** 3) } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.write('phone,name\n4470000000001,A\n');
+    });
+    expect(status).toBe(413);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
   it('pauses, resumes and exports as CSV with formula cells escaped; lists campaigns with paging', async () => {
     const created = await app.inject({ method: 'POST', url: '/v1/campaigns', headers: auth, payload: campaignBody([{ phone: phone(10), name: '=HYPERLINK("x")' }, { phone: '=1+2', name: '@SUM' }]) });
     const { id } = created.json() as { id: string };

@@ -53,13 +53,13 @@ ${table}
 | where | input | result |
 |---|---|---|
 | API | malformed JSON, wrong content type, empty body | 400 / 415 JSON error naming the problem; nothing created |
-| API | JSON body over 16 MiB, upload over the limit (1 GiB by default) | 413; the half-read upload is discarded with every key it wrote |
+| API | JSON body over 16 MiB; an upload over the limit (1 GiB by default), including a 1 GB file | 413: refused from its Content-Length before a byte is read, or, for a chunked upload, when it crosses the limit, discarding every key it wrote |
 | API | unknown channel or campaign ids | 404 with a stable code |
 | API | missing or wrong bearer token | 401 (constant-time comparison) |
 | API | invalid option values (TTL out of range, unknown route, bad batch size) | 400 naming each field |
 | recipient files | invalid numbers, duplicates, missing or extra columns, missing placeholder values | rejected with line number and reason; good rows go ahead |
 | recipient files | quotes and newlines inside fields, UTF-8 BOM, CRLF, invalid UTF-8, empty files, header only, semicolon separators, truncated JSON | read correctly or rejected per row with its line; a whole-file problem is a clear error |
-| recipient files | a million rows | streamed in constant memory (see the benchmarks) |
+| recipient files | a million rows | streamed in constant memory (the benchmark: 1,000,000 rows in 12.9 s, peak RSS 202 MiB against 166 MiB for 100,000) |
 | exports | cells starting with \`=\`, \`+\`, \`-\`, \`@\` | prefixed with \`'\` so a spreadsheet does not run them |
 | webhooks | missing or wrong secret header, forged \`x-360dialog-signature\`, truncated JSON | 401 / 400; nothing applied |
 | webhooks | replayed and duplicated events, read before delivered, unknown fields, events for no campaign | counted once; unmatched events kept and counted |
