@@ -48,7 +48,7 @@ export type BenchPipeline = {
 };
 
 export async function openPipeline(redisUrl: string, label: string): Promise<BenchPipeline> {
-  const namespace = newNamespace(label);
+  const namespace = newNamespace(label, redisUrl);
   const config = loadConfig({ REDIS_URL: redisUrl, LITECAST_NAMESPACE: namespace, LOG_LEVEL: 'silent' });
   const ctx = await createAppContext(config, createLogger({ level: 'silent' }));
   return {

@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --quick] [-- --only rate,throughput,intake,webhooks] [-- --out FILE]
- *  [-- --profile-workers DIR]`
+ * `npm run bench [-- --quick] [-- --only rate,throughput,intake,webhooks,scaling] [-- --out FILE]
+ *  [-- --profile-workers DIR] [-- --profile-webhooks DIR] [-- --cluster] [-- --cluster-url URL]`
  *
  * Runs litecast's benchmarks (issue 6) against the Redis at REDIS_URL (default
  * redis://127.0.0.1:6379) and the sandbox over loopback, prints one table row per figure, and
@@ -21,15 +21,27 @@ import { redisCostDetails, redisCostFigures } from './redis-cost.ts';
 import { formatTable, summarize, writeResults, type BenchResults, type Figure } from './report.ts';
 import { describeScale, FULL, QUICK } from './scale.ts';
 import { runThroughput, throughputFigures } from './throughput.ts';
-import { measureWebhookIngestion } from './webhook-ingestion.ts';
+import { runWebhookIngestion, webhookFigures } from './webhook-ingestion.ts';
+import { startBenchCluster, stopStartedCluster, type BenchCluster } from './redis-cluster.ts';
+import { formatScalingTable, measureScaling, scalingFigures, type Backend, type ScalingRun } from './scaling.ts';
 
-const SECTIONS = ['rate', 'throughput', 'intake', 'webhooks'] as const;
+const SECTIONS = ['rate', 'throughput', 'intake', 'webhooks', 'scaling'] as const;
 type Section = (typeof SECTIONS)[number];
 
-type Options = { quick: boolean; only: Set<Section>; out: string; profileWorkers: string | undefined };
+type Options = {
+  quick: boolean;
+  only: Set<Section>;
+  out: string;
+  profileWorkers: string | undefined;
+  profileWebhooks: string | undefined;
+  /** Section 6 on a cluster too, also in quick mode. */
+  cluster: boolean;
+  /** An existing cluster for section 6 (else the benchmark starts one, and stops it). */
+  clusterUrl: string | undefined;
+};
 
 function parseArgs(argv: string[]): Options {
-  const options: Options = { quick: false, only: new Set(SECTIONS), out: fileURLToPath(new URL('./results.json', import.meta.url)), profileWorkers: undefined };
+  const options: Options = { quick: false, only: new Set(SECTIONS), out: fileURLToPath(new URL('./results.json', import.meta.url)), profileWorkers: undefined, profileWebhooks: undefined, cluster: false, clusterUrl: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const value = () => {
@@ -45,8 +57,14 @@ function parseArgs(argv: string[]): Options {
       options.only = new Set(wanted as Section[]);
     } else if (arg.startsWith('--out')) options.out = value();
     else if (arg.startsWith('--profile-workers')) options.profileWorkers = value();
+    else if (arg.startsWith('--profile-webhooks')) options.profileWebhooks = value();
+    else if (arg === '--cluster') options.cluster = true;
+    else if (arg.startsWith('--cluster-url')) {
+      options.clusterUrl = value();
+      options.cluster = true;
+    }
     else if (arg === '--help' || arg === '-h') {
-      console.log('usage: npm run bench -- [--quick] [--only rate,throughput,intake,webhooks] [--out FILE] [--profile-workers DIR]');
+      console.log(`usage: npm run bench -- [--quick] [--only ${SECTIONS.join(',')}] [--out FILE] [--profile-workers DIR] [--profile-webhooks DIR] [--cluster] [--cluster-url URL]`);
       process.exit(0);
     } else throw new Error(`unknown option ${arg} (try --help)`);
   }
@@ -64,6 +82,7 @@ async function main(): Promise<number> {
   const figures: Figure[] = [];
   const details: Record<string, unknown> = { scale };
   let failure: unknown;
+  let scalingRuns: ScalingRun[] = [];
 
   const machine = await describeMachine(redis, redisUrl, ROOT);
   console.log(`litecast benchmark, ${options.quick ? 'QUICK mode: everything scaled down, figures are indicative only; run without --quick for the real ones' : 'full mode'}`);
@@ -127,12 +146,42 @@ async function main(): Promise<number> {
       details.intake = runs;
     }
     if (options.only.has('webhooks')) {
-      figures.push(...(await measureWebhookIngestion({ redisUrl, quick: options.quick })));
+      log('4. webhook ingestion…');
+      const result = await runWebhookIngestion({
+        redisUrl,
+        redis,
+        scale: scale.webhooks,
+        log,
+        ...(options.profileWebhooks ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${options.profileWebhooks}`] } : {}),
+      });
+      figures.push(...webhookFigures(result));
+      details.webhooks = { ...result, ...(options.profileWebhooks ? { profiledWith: '--cpu-prof: CPU figures include profiling overhead' } : {}) };
+    }
+    if (options.only.has('scaling')) {
+      const withCluster = scale.scaling.cluster || options.cluster;
+      const backends: Array<{ backend: Backend; redisUrl: string }> = [{ backend: 'single Redis', redisUrl }];
+      let cluster: BenchCluster | undefined;
+      if (withCluster) {
+        if (options.clusterUrl) backends.push({ backend: 'cluster', redisUrl: options.clusterUrl });
+        else {
+          cluster = await startBenchCluster();
+          backends.push({ backend: 'cluster', redisUrl: cluster.url });
+        }
+      }
+      log(`6. scaling: ${scale.scaling.workerCounts.join(', ')} workers on ${backends.map((b) => (b.backend === 'cluster' ? `the cluster (${b.redisUrl}${cluster ? (cluster.startedHere ? ', started for this run' : ', already running') : ', given'})` : 'the single Redis')).join(' and on ')}…`);
+      try {
+        scalingRuns = await measureScaling({ scale: scale.scaling, backends, log });
+      } finally {
+        await cluster?.stop();
+      }
+      figures.push(...scalingFigures(scalingRuns));
+      details.scaling = { backends: backends.map((b) => ({ ...b, ...(b.backend === 'cluster' ? { startedHere: cluster?.startedHere ?? false } : {}) })), runs: scalingRuns };
     }
   } catch (error) {
     failure = error;
     killAllChildren();
     await dropLiveNamespaces(redisUrl);
+    await stopStartedCluster();
   }
 
   // Sections in the issue's order, whatever order they ran in.
@@ -151,6 +200,7 @@ async function main(): Promise<number> {
   redis.disconnect();
 
   console.log(`\n${formatTable(figures)}\n`);
+  if (scalingRuns.length > 0) console.log(`${formatScalingTable(scalingRuns)}\n`);
   console.log(summarize(figures));
   console.log(`\n${options.quick ? 'quick' : 'full'} run took ${results.durationSeconds} s; results in ${options.out}`);
   if (failure) {
@@ -164,7 +214,9 @@ async function main(): Promise<number> {
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     killAllChildren();
-    void dropLiveNamespaces(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379').finally(() => process.exit(130));
+    void dropLiveNamespaces(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+      .then(() => stopStartedCluster())
+      .finally(() => process.exit(130));
   });
 }
 
