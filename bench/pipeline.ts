@@ -4,7 +4,7 @@
  * (`createCampaign`), and waiting for them to complete.
  */
 import { Readable } from 'node:stream';
-import { createAppContext, type AppContext } from '../src/cli/app-context.ts';
+import { createAppContext, type AppContext } from '../src/shared/app-context.ts';
 import { createCampaign } from '../src/producer/create-campaign.ts';
 import { readRecipients } from '../src/producer/read-recipients.ts';
 import { loadConfig } from '../src/shared/config.ts';

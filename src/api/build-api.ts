@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { Queue } from 'bullmq';
-import type { AppContext } from '../cli/app-context.ts';
+import type { AppContext } from '../shared/app-context.ts';
 import { LitecastError, isLitecastError, type ErrorCode } from '../shared/errors.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { WebhookJob } from '../webhooks/process-webhook.ts';

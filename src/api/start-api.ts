@@ -3,7 +3,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { createAppContext } from '../cli/app-context.ts';
+import { createAppContext } from '../shared/app-context.ts';
 import type { Config } from '../shared/config.ts';
 import { createMetrics } from '../shared/metrics.ts';
 import { createEventsQueue } from '../webhooks/events-queue.ts';

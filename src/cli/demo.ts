@@ -16,7 +16,7 @@ import type { Config } from '../shared/config.ts';
 import { describeCampaign } from '../shared/campaign-report.ts';
 import { funnelTable } from './funnel-table.ts';
 import { startApi } from '../api/start-api.ts';
-import { createAppContext } from './app-context.ts';
+import { createAppContext } from '../shared/app-context.ts';
 import { watchProgress } from './progress.ts';
 
 export type DemoOptions = { recipients: number; workers: number; mps: number; out: (line: string) => void };

@@ -9,7 +9,7 @@ import { loadConfig, readEnvironmentValue, type Config } from '../shared/config.
 import { LitecastError, isLitecastError } from '../shared/errors.ts';
 import { createLogger, type Logger } from '../shared/logger.ts';
 import { assertRedisReachable } from '../shared/redis.ts';
-import { createAppContext, type AppContext } from './app-context.ts';
+import { createAppContext, type AppContext } from '../shared/app-context.ts';
 import { createCampaign } from '../producer/create-campaign.ts';
 import { openRecipientFile } from '../producer/open-recipient-file.ts';
 import { cancelCampaign, pauseCampaign, resumeCampaign } from '../producer/campaign-actions.ts';

@@ -4,7 +4,7 @@
  * and read back the ledger.
  */
 import { Readable } from 'node:stream';
-import { createAppContext, type AppContext } from '../../src/cli/app-context.ts';
+import { createAppContext, type AppContext } from '../../src/shared/app-context.ts';
 import { createCampaign, type CampaignOptions } from '../../src/producer/create-campaign.ts';
 import { readRecipients } from '../../src/producer/read-recipients.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';

@@ -2,17 +2,17 @@
  * What CLI commands (and the API) share: the config, one Redis connection, the stores and the
  * batch queue. Built on demand, closed by the caller.
  */
-import type { RedisClient as Redis } from '../shared/redis.ts';
+import type { RedisClient as Redis } from './redis.ts';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { createCampaignStore, type CampaignStore } from '../shared/campaign-store.ts';
-import { createChannelStore, type ChannelStore } from '../shared/channel-store.ts';
-import type { Config } from '../shared/config.ts';
-import { createKeys, type Keys } from '../shared/keys.ts';
-import { createLedger, type Ledger } from '../shared/ledger.ts';
-import { assertRedisReachable, createRedis } from '../shared/redis.ts';
-import { createSecretBox } from '../shared/secret-box.ts';
-import { createSendQueue, type BatchJobData } from '../shared/send-queue.ts';
+import { createCampaignStore, type CampaignStore } from './campaign-store.ts';
+import { createChannelStore, type ChannelStore } from './channel-store.ts';
+import type { Config } from './config.ts';
+import { createKeys, type Keys } from './keys.ts';
+import { createLedger, type Ledger } from './ledger.ts';
+import { assertRedisReachable, createRedis } from './redis.ts';
+import { createSecretBox } from './secret-box.ts';
+import { createSendQueue, type BatchJobData } from './send-queue.ts';
 
 export type AppContext = {
   config: Config;
