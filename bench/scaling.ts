@@ -15,6 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { openPipeline } from './pipeline.ts';
+import type { RateRun } from './rate-accuracy.ts';
 import { cpuSecondsOf, litecastEnv, machineBusySeconds, startWorkers } from './processes.ts';
 import { openRedisNodes, serverTotals } from './redis-nodes.ts';
 import { figure, formatNumber, type Figure } from './report.ts';
@@ -47,19 +48,8 @@ export type ScalingRun = {
     busyCores: number;
     perSecond: number[];
   };
-  rate: {
-    mps: number;
-    recipients: number;
-    wallSeconds: number;
-    steadyRate: number | null;
-    steadySeconds: number;
-    ratio: number | null;
-    maxRequestsInAnySecond: number;
-    maxAcceptedInAnySecond: number;
-    throttled: number;
-    busyCores: number;
-    perSecond: number[];
-  };
+  /** The same measures as section 1's rate runs. */
+  rate: Pick<RateRun, 'mps' | 'recipients' | 'wallSeconds' | 'steadyRate' | 'steadySeconds' | 'ratio' | 'maxRequestsInAnySecond' | 'maxAcceptedInAnySecond' | 'throttled' | 'busyCores' | 'perSecond'>;
 };
 
 export type ScalingOptions = {

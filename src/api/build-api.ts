@@ -26,11 +26,17 @@ export type ApiDeps = {
 /** Paths reachable without the API token. */
 const PUBLIC_PREFIXES = ['/healthz', '/readyz', '/webhooks/'];
 
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
 /** Compares two secrets in constant time (hashing first, so lengths do not leak either). */
 export function secretsEqual(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+  return timingSafeEqual(sha256(given), sha256(expected));
+}
+
+/** A constant-time check against one fixed secret, hashed once rather than on every request. */
+export function secretChecker(expected: string): (given: string) => boolean {
+  const digest = sha256(expected);
+  return (given) => timingSafeEqual(sha256(given), digest);
 }
 
 export function errorBody(code: ErrorCode | string, message: string, details?: Record<string, unknown>) {
@@ -81,13 +87,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     },
   });
 
+  const tokenMatches = secretChecker(token);
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     // The report page itself holds no data (it asks for the token and sends it on every call).
     if (path === '/' || PUBLIC_PREFIXES.some((prefix) => path === prefix || path.startsWith(prefix))) return;
     const header = request.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (!given || !secretsEqual(given, token)) {
+    if (!given || !tokenMatches(given)) {
       await reply
         .code(401)
         .header('www-authenticate', 'Bearer')

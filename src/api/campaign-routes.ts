@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { cancelCampaign, pauseCampaign, resumeCampaign } from '../producer/campaign-actions.ts';
 import { createCampaign, type CampaignOptions } from '../producer/create-campaign.ts';
 import { EXPORT_OUTCOMES, exportRecipients, formatRows, type ExportOutcome } from '../producer/export-recipients.ts';
-import { readRecipients, type ReadItem, type RecipientFormat } from '../producer/read-recipients.ts';
+import { readRecipients, recipientsFromValues, type RecipientFormat } from '../producer/read-recipients.ts';
 import { retryCampaign } from '../producer/retry-campaign.ts';
 import { describeCampaign } from '../shared/campaign-report.ts';
 import { campaignStatus } from '../shared/campaign-status.ts';
@@ -15,29 +15,6 @@ import { LitecastError } from '../shared/errors.ts';
 import type { ApiDeps } from './build-api.ts';
 
 const UPLOAD_TYPES: Record<string, RecipientFormat> = { 'text/csv': 'csv', 'application/csv': 'csv', 'application/x-ndjson': 'ndjson', 'application/jsonl': 'ndjson' };
-
-/** Inline JSON recipients as reader items: `line` is the element's position (1-based). */
-export async function* recipientsFromArray(recipients: unknown): AsyncGenerator<ReadItem> {
-  if (!Array.isArray(recipients)) throw new LitecastError('LITECAST_ERR_VALIDATION', 'recipients must be an array of objects like {"phone": "4915112345678", "name": "Ana"}.');
-  for (const [i, item] of recipients.entries()) {
-    const line = i + 1;
-    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
-      yield { ok: false, rejected: { line, code: 'invalid_json', reason: `recipients[${i}] must be an object with a "phone"` } };
-      continue;
-    }
-    const fields: Record<string, string> = {};
-    let bad: string | undefined;
-    for (const [key, value] of Object.entries(item as Record<string, unknown>)) {
-      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') fields[key] = String(value);
-      else if (value !== null && value !== undefined) bad = key;
-    }
-    const phone = fields.phone;
-    delete fields.phone;
-    if (bad) yield { ok: false, rejected: { line, code: 'invalid_field', reason: `recipients[${i}].${bad} must be a string or number` } };
-    else if (!phone || phone.trim() === '') yield { ok: false, rejected: { line, code: 'missing_phone', reason: `recipients[${i}] has no "phone"` } };
-    else yield { ok: true, recipient: { line, phone, fields } };
-  }
-}
 
 /** Passes an upload through, failing it once it grows beyond `limit` bytes. */
 function limitBytes(limit: number): Transform {
@@ -158,7 +135,8 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
         if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new LitecastError('LITECAST_ERR_VALIDATION', 'The body must be a JSON object with the campaign options and "recipients".');
         const { recipients, ...options } = body as Record<string, unknown>;
         if (recipients === undefined) throw new LitecastError('LITECAST_ERR_VALIDATION', 'Invalid campaign: recipients: required (or upload a CSV/NDJSON file with content-type text/csv or application/x-ndjson).');
-        summary = await createCampaign(ctx, options as CampaignOptions, recipientsFromArray(recipients));
+        if (!Array.isArray(recipients)) throw new LitecastError('LITECAST_ERR_VALIDATION', 'recipients must be an array of objects like {"phone": "4915112345678", "name": "Ana"}.');
+        summary = await createCampaign(ctx, options as CampaignOptions, recipientsFromValues(recipients));
       }
       return reply.code(201).send({ id: summary.id, batches: summary.batches, rejected: summary.rejected, counts: summary.counts });
     },

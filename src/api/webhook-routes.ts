@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { LitecastError } from '../shared/errors.ts';
 import { parseWebhook } from '../webhooks/parse-webhook.ts';
-import { secretsEqual, type ApiDeps } from './build-api.ts';
+import { secretChecker, secretsEqual, type ApiDeps } from './build-api.ts';
 
 /** The custom header to configure on the 360dialog webhook, carrying LITECAST_WEBHOOK_SECRET. */
 export const WEBHOOK_SECRET_HEADER = 'x-litecast-webhook-secret';
@@ -18,17 +18,18 @@ export function webhookSignature(rawBody: Buffer | string, secret: string): stri
 
 export function registerWebhookRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { config } = deps.ctx;
+  const secretMatches = config.webhookSecret ? secretChecker(config.webhookSecret) : undefined;
   void app.register(async (scope) => {
     // The signature covers the raw bytes, so this scope parses JSON itself.
     scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
     const handler = async (request: { body: unknown; headers: Record<string, string | string[] | undefined>; params: { channelId?: string } }) => {
       const started = process.hrtime.bigint();
-      if (!config.webhookSecret) {
+      if (!secretMatches) {
         throw new LitecastError('LITECAST_ERR_NOT_READY', 'LITECAST_WEBHOOK_SECRET is not set, so webhooks cannot be authenticated; set it and configure it as a custom header on the 360dialog webhook.');
       }
       const given = request.headers[WEBHOOK_SECRET_HEADER];
-      if (typeof given !== 'string' || !secretsEqual(given, config.webhookSecret)) {
+      if (typeof given !== 'string' || !secretMatches(given)) {
         throw new LitecastError('LITECAST_ERR_WEBHOOK_REJECTED', `Missing or wrong ${WEBHOOK_SECRET_HEADER} header.`);
       }
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.from('');

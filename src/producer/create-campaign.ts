@@ -42,6 +42,12 @@ export const campaignOptionsSchema = z.object({
   /** ISO 8601 with offset, or epoch milliseconds. */
   startAt: z.union([z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T09:00:00Z' }), z.number().int()]).optional(),
   batchSize: z.number().int().min(1).max(1_000).default(100),
+}).superRefine((o, ctx) => {
+  if ((o.route === 'split') !== (o.cloudShare !== undefined)) {
+    const message = o.route === 'split' ? 'required with route split: the percent of recipients to send through the Cloud API, e.g. 10' : 'only goes with route split';
+    ctx.addIssue({ code: 'custom', path: ['cloudShare'], message });
+  }
+  for (const message of checkComponents(o.template.components)) ctx.addIssue({ code: 'custom', path: ['template', 'components'], message });
 });
 
 export type CampaignOptions = z.input<typeof campaignOptionsSchema>;
@@ -65,14 +71,6 @@ export function parseCampaignOptions(options: CampaignOptions, now = Date.now())
   const parsed = campaignOptionsSchema.safeParse(options);
   if (!parsed.success) throw validationError(parsed.error.issues, 'campaign');
   const o = parsed.data;
-  if ((o.route === 'split') !== (o.cloudShare !== undefined)) {
-    throw validationError(
-      [{ code: 'custom', path: ['cloudShare'], message: o.route === 'split' ? 'required with route split: the percent of recipients to send through the Cloud API, e.g. 10' : 'only goes with route split', input: undefined }],
-      'campaign',
-    );
-  }
-  const componentProblems = checkComponents(o.template.components);
-  if (componentProblems.length > 0) throw validationError(componentProblems.map((message) => ({ code: 'custom', path: ['template', 'components'], message, input: undefined })), 'campaign');
   const startAt = o.startAt === undefined ? now : typeof o.startAt === 'number' ? o.startAt : Date.parse(o.startAt);
   const spec: CampaignSpec = {
     id: o.id ?? newCampaignId(now),
@@ -93,7 +91,7 @@ export function parseCampaignOptions(options: CampaignOptions, now = Date.now())
  * Creates the campaign and takes in its recipients. Batches are stored as they are read; their
  * jobs are enqueued at the end, so an upload that fails half-way leaves nothing behind.
  */
-export async function createCampaign(deps: IntakeDeps, options: CampaignOptions, rows: AsyncIterable<ReadItem>): Promise<IntakeSummary> {
+export async function createCampaign(deps: IntakeDeps, options: CampaignOptions, rows: AsyncIterable<ReadItem> | Iterable<ReadItem>): Promise<IntakeSummary> {
   const now = deps.now ?? Date.now;
   const spec = parseCampaignOptions(options, now());
   await deps.channels.get(spec.channelId);

@@ -100,6 +100,15 @@ export async function* readRecipients(
   }
 }
 
+/**
+ * Recipients already parsed (an API request's inline `recipients` array), under the same field
+ * rules as a JSON file: `line` is the element's position, 1-based.
+ */
+export function* recipientsFromValues(values: readonly unknown[], options: ReadRecipientsOptions = {}): Generator<ReadItem> {
+  const phoneField = (options.phoneField ?? 'phone').trim();
+  for (const [i, value] of values.entries()) yield jsonToItem(value, i + 1, preview(JSON.stringify(value) ?? ''), phoneField);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 

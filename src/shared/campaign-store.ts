@@ -28,7 +28,7 @@ if not allowed then return 'ERR_STATE:' .. state end
 redis.call('HSET', KEYS[1], 'state', ARGV[2])
 if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) else redis.call('HDEL', KEYS[1], 'reason') end
 if ARGV[2] == 'running' then redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[4]) end
-if ARGV[2] == 'cancelled' or ARGV[2] == 'failed' then redis.call('HSETNX', KEYS[1], 'finishedAt', ARGV[4]) end
+if ARGV[2] == 'cancelled' or ARGV[2] == 'failed' or ARGV[2] == 'completed' then redis.call('HSETNX', KEYS[1], 'finishedAt', ARGV[4]) end
 if ARGV[2] == 'running' then redis.call('HDEL', KEYS[1], 'finishedAt') end
 redis.call('PUBLISH', KEYS[2], ARGV[2])
 return state`;
@@ -87,6 +87,8 @@ export const TRANSITIONS = {
   cancel: { from: ['scheduled', 'running', 'paused'], to: 'cancelled' },
   start: { from: ['scheduled'], to: 'running' },
   retry: { from: ['completed', 'running'], to: 'running' },
+  /** An intake that kept nobody (every row rejected) has nothing to send. */
+  complete: { from: ['scheduled', 'running'], to: 'completed' },
 } as const satisfies Record<string, { from: readonly CampaignState[]; to: CampaignState }>;
 
 export type TransitionName = keyof typeof TRANSITIONS;
@@ -218,7 +220,8 @@ export function createCampaignStore(redis: Redis, keys: Keys) {
       await redis.hset(keys.campaignMeta(id), 'batches', String(batches), 'intakeDoneAt', String(Date.now()));
       // An intake that kept nobody (all rejected) is complete at once.
       const counts = await store.counts(id);
-      if (counts.pending === 0) await r.litecastTransition(keys.campaignMeta(id), keys.campaignControl(id), 'scheduled,running', 'completed', '', String(Date.now()));
+      const state = (await store.get(id))?.state;
+      if (counts.pending === 0 && (state === 'scheduled' || state === 'running')) await store.transition(id, 'complete');
     },
 
     async rejected(id: string): Promise<RejectedRow[]> {

@@ -1,6 +1,7 @@
 /**
- * Channels (sending numbers) in Redis. The API key is sealed by the SecretBox and only ever leaves
- * this module through `loadWithKey`, which the worker uses to build its 360dialog client.
+ * Channels (sending numbers) in Redis. The API key is sealed by the SecretBox and only leaves this
+ * module sealed (`loadSealed`: the worker opens it once per key change to build its 360dialog
+ * client) or through `loadWithKey`.
  */
 import type { RedisClient as Redis } from './redis.ts';
 import { z } from 'zod';

@@ -146,9 +146,6 @@ export function createWebhookStore(redis: Redis, keys: Keys) {
       if (stop) await redis.sadd(keys.channelSuppressed(channelId), phone);
       else await redis.srem(keys.channelSuppressed(channelId), phone);
     },
-    async isSuppressed(channelId: string, phone: string): Promise<boolean> {
-      return (await redis.sismember(keys.channelSuppressed(channelId), phone)) === 1;
-    },
     /** Keeps an event that matched no campaign (the newest 10,000) and counts it. */
     async keepUnmatched(event: unknown, reason: string): Promise<void> {
       await redis

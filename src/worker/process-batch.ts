@@ -81,6 +81,7 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
     else toSend.push(recipient);
   }
 
+  const debug = logger.isLevelEnabled('debug');
   let fatalSeen = false;
   const stopped = () => options.signal.aborted || fatalSeen;
 
@@ -108,7 +109,8 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
       if (claimed) await ledger.release(id, recipient.p, token);
       throw error;
     }
-    logger.debug({ campaign: id, to: recipient.p, status: result.status, route: result.route, attempts: result.attempts, code: result.verdict?.code }, 'send finished');
+    // Per message: build the log object only when someone reads it.
+    if (debug) logger.debug({ campaign: id, to: recipient.p, status: result.status, route: result.route, attempts: result.attempts, code: result.verdict?.code }, 'send finished');
     switch (result.status) {
       case 'sent': {
         const wamid = result.wamid ?? '';
