@@ -14,6 +14,7 @@ import { createCampaign } from '../producer/create-campaign.ts';
 import { openRecipientFile } from '../producer/open-recipient-file.ts';
 import { cancelCampaign, pauseCampaign, resumeCampaign } from '../producer/campaign-actions.ts';
 import { campaignStatus } from '../shared/campaign-status.ts';
+import { isFinal } from '../shared/campaign-lifecycle.ts';
 import { describeCampaign } from '../shared/campaign-report.ts';
 import { EXPORT_OUTCOMES, exportRecipients, formatRows, type ExportOutcome } from '../producer/export-recipients.ts';
 import { retryCampaign } from '../producer/retry-campaign.ts';
@@ -209,7 +210,7 @@ export function buildProgram(): Command {
     .action(async (id: string, opts: { json?: boolean; watch?: boolean }) => {
       await withContext(async (ctx) => {
         if (opts.watch) {
-          await watchProgress(ctx.campaigns, id, { out: (line) => err(line), until: (s) => s.state === 'completed' || s.state === 'cancelled' || s.state === 'failed' });
+          await watchProgress(ctx.campaigns, id, { out: (line) => err(line), until: (s) => isFinal(s.state) });
         }
         const report = await describeCampaign(ctx, id);
         if (opts.json) return out(JSON.stringify(report));

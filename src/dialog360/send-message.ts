@@ -22,7 +22,7 @@ export type SendPorts = {
   /**
    * Claims the recipient for sending, called once, right before the first POST (after the limiter
    * granted it), so a recipient is only ever claimed while its request is about to go out or out.
-   * False: someone else holds it; the send stops as `skipped`.
+   * False: someone else holds it; the send stops as `claimedElsewhere`.
    */
   claim?: () => Promise<boolean>;
   now?: () => number;
@@ -59,7 +59,7 @@ export type SendStatus =
   /** The signal fired before the message was posted: it is still pending. */
   | 'aborted'
   /** The claim was refused: another worker has this recipient. Nothing was posted. */
-  | 'skipped';
+  | 'claimedElsewhere';
 
 export type SendResult = {
   status: SendStatus;
@@ -127,7 +127,7 @@ async function sendOnRoute(ports: SendPorts, policy: SendPolicy, route: Route, p
         if (policy.signal?.aborted) throw stop('aborted');
         if (pastDeadline()) throw stop('expired');
         if (!claim.claimed && ports.claim) {
-          if (!(await ports.claim())) throw stop('skipped');
+          if (!(await ports.claim())) throw stop('claimedElsewhere');
           claim.claimed = true;
         }
         attempts += 1;

@@ -8,7 +8,7 @@ import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { Outcome } from '../shared/campaign.ts';
 import type { CampaignStore } from '../shared/campaign-store.ts';
 import type { Keys } from '../shared/keys.ts';
-import { decodeLedgerValue } from '../shared/ledger.ts';
+import { decodeLedgerValue } from '../ledger/ledger.ts';
 import type { DeliveryRecord } from '../webhooks/webhook-store.ts';
 
 export type ExportOutcome = Outcome | 'pending';

@@ -5,10 +5,10 @@
  * (it may have been sent).
  */
 import type { CampaignStore, BatchRecipient } from '../shared/campaign-store.ts';
-import type { Ledger } from '../shared/ledger.ts';
 import type { Keys } from '../shared/keys.ts';
 import type { RedisClient as Redis } from '../shared/redis.ts';
-import { decodeLedgerValue, type LedgerEntry } from '../shared/ledger.ts';
+import type { Ledger, LedgerEntry } from '../ledger/ledger.ts';
+import { allowsRetry, TRANSITIONS } from '../shared/campaign-lifecycle.ts';
 import { LitecastError } from '../shared/errors.ts';
 import { enqueueBatches, type BatchJobData } from '../shared/send-queue.ts';
 import type { Queue } from 'bullmq';
@@ -24,7 +24,7 @@ export type RetryDeps = { redis: Redis; keys: Keys; campaigns: CampaignStore; le
 
 export async function retryCampaign(deps: RetryDeps, campaignId: string): Promise<{ requeued: number; batches: number }> {
   const campaign = await deps.campaigns.require(campaignId);
-  if (campaign.state !== 'completed' && campaign.state !== 'running') {
+  if (!allowsRetry(campaign.state)) {
     throw new LitecastError('LITECAST_ERR_INVALID_STATE', `Cannot retry campaign "${campaignId}": it is ${campaign.state} (retry works when it is completed or running; resume a paused one first).`);
   }
   const batchCache = new Map<number, Map<string, BatchRecipient>>();
@@ -35,19 +35,11 @@ export async function retryCampaign(deps: RetryDeps, campaignId: string): Promis
   };
 
   const reopened: BatchRecipient[] = [];
-  let cursor = '0';
-  do {
-    const [next, flat] = await deps.redis.hscan(deps.keys.campaignLedger(campaignId), cursor, 'COUNT', 1000);
-    cursor = next;
-    for (let i = 0; i < flat.length; i += 2) {
-      const phone = flat[i] as string;
-      const value = flat[i + 1] as string;
-      const entry = decodeLedgerValue(value);
-      if (!canSucceedLater(entry) || entry.state !== 'failed') continue;
-      const recipient = await recipientOf(phone);
-      if (recipient && (await deps.ledger.reopen(campaignId, phone, value, entry.code))) reopened.push(recipient);
-    }
-  } while (cursor !== '0');
+  for await (const [phone, entry] of deps.ledger.scan(campaignId)) {
+    if (entry.state !== 'failed' || !canSucceedLater(entry)) continue;
+    const recipient = await recipientOf(phone);
+    if (recipient && (await deps.ledger.reopen(campaignId, phone, entry))) reopened.push(recipient);
+  }
   if (reopened.length === 0) return { requeued: 0, batches: 0 };
 
   const first = campaign.batches;
@@ -57,7 +49,7 @@ export async function retryCampaign(deps: RetryDeps, campaignId: string): Promis
     await deps.campaigns.storeRetryBatch(campaignId, index, reopened.slice(i, i + campaign.batchSize));
     indexes.push(index);
   }
-  if (campaign.state === 'completed') await deps.campaigns.transition(campaignId, 'retry');
+  if (campaign.state !== TRANSITIONS.retry.to) await deps.campaigns.transition(campaignId, 'retry');
   await enqueueBatches(deps.queue, campaignId, indexes, { generation: await deps.campaigns.nextGeneration(campaignId) });
   return { requeued: reopened.length, batches: indexes.length };
 }

@@ -34,7 +34,7 @@ tr.link { cursor: pointer; } tr.link:hover td { background: var(--panel); }
 .badge.running, .badge.scheduled { background: #dbeafe; color: #1e40af; }
 .badge.completed { background: #dcfce7; color: #166534; }
 .badge.paused { background: #fef3c7; color: #92400e; }
-.badge.failed, .badge.cancelled { background: #fee2e2; color: #991b1b; }
+.badge.cancelled { background: #fee2e2; color: #991b1b; }
 .bar { height: 10px; background: #e5e7eb; border-radius: 5px; overflow: hidden; min-width: 80px; }
 .bar > div { height: 100%; background: var(--accent); }
 .bar.big { height: 16px; border-radius: 8px; margin: 6px 0; }

@@ -9,7 +9,7 @@ import { createCampaignStore, type CampaignStore } from './campaign-store.ts';
 import { createChannelStore, type ChannelStore } from './channel-store.ts';
 import type { Config } from './config.ts';
 import { createKeys, type Keys } from './keys.ts';
-import { createLedger, type Ledger } from './ledger.ts';
+import { createLedger, type Ledger } from '../ledger/ledger.ts';
 import { assertRedisReachable, createRedis } from './redis.ts';
 import { createSecretBox } from './secret-box.ts';
 import { createSendQueue, type BatchJobData } from './send-queue.ts';

@@ -1,12 +1,14 @@
 /**
- * Campaign records in Redis: the spec, the state machine, the counters, the rejected intake rows,
- * and the per-batch recipient lists. State changes are compare-and-set scripts, so a pause and a
- * completion racing each other cannot both win.
+ * Campaign records in Redis: the spec, the state, the counters, the rejected intake rows, and the
+ * per-batch recipient lists. State changes follow campaign-lifecycle.ts and are compare-and-set
+ * scripts, so a pause and a completion racing each other cannot both win.
  */
 import type { RedisClient as Redis } from './redis.ts';
-import { COUNT_KEYS, type Campaign, type CampaignSpec, type CampaignState, type Counts } from './campaign.ts';
+import { COUNT_KEYS, type Campaign, type CampaignSpec, type Counts } from './campaign.ts';
+import { canTransition, isFinal, TRANSITIONS, type CampaignState, type TransitionName } from './campaign-lifecycle.ts';
 import { LitecastError } from './errors.ts';
 import type { Keys } from './keys.ts';
+import { defineScripts } from './redis-scripts.ts';
 
 /** One recipient as stored in a batch: phone, intake line, and the fields for its placeholders. */
 export type BatchRecipient = { p: string; l: number; f: Record<string, string> };
@@ -14,84 +16,10 @@ export type BatchRecipient = { p: string; l: number; f: Record<string, string> }
 /** A row refused at intake, kept for the campaign's report. */
 export type RejectedRow = { line: number; code: string; reason: string; raw?: string };
 
-/**
- * Lua: move a campaign from one of the allowed states to another.
- * KEYS: meta, control channel. ARGV: allowed (comma-separated), target, reason, now.
- * Returns the previous state, or an error string starting with 'ERR_STATE:' / 'ERR_MISSING'.
- */
-const TRANSITION = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return 'ERR_MISSING' end
-local allowed = false
-for s in string.gmatch(ARGV[1], '[^,]+') do if s == state then allowed = true end end
-if not allowed then return 'ERR_STATE:' .. state end
-redis.call('HSET', KEYS[1], 'state', ARGV[2])
-if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'reason', ARGV[3]) else redis.call('HDEL', KEYS[1], 'reason') end
-if ARGV[2] == 'running' then redis.call('HSETNX', KEYS[1], 'startedAt', ARGV[4]) end
-if ARGV[2] == 'cancelled' or ARGV[2] == 'failed' or ARGV[2] == 'completed' then redis.call('HSETNX', KEYS[1], 'finishedAt', ARGV[4]) end
-if ARGV[2] == 'running' then redis.call('HDEL', KEYS[1], 'finishedAt') end
-redis.call('PUBLISH', KEYS[2], ARGV[2])
-return state`;
-
-/**
- * Lua: store one intake batch, idempotently (a re-run of the same intake changes nothing).
- * KEYS: recipients hash, batch key, counts, rejected hash. ARGV: batch index, recipients JSON,
- * rejected rows JSON. A phone already taken by another batch is a duplicate: rejected, `skipped`.
- * Returns the number of recipients kept in the batch.
- */
-const INTAKE_BATCH = `
-local idx = ARGV[1]
-local recs = cjson.decode(ARGV[2])
-local rejected = cjson.decode(ARGV[3])
-local keep, seen, fresh = {}, {}, 0
-for _, r in ipairs(recs) do
-  local prev = redis.call('HGET', KEYS[1], r.p)
-  if seen[r.p] or (prev and prev ~= idx) then
-    table.insert(rejected, { line = r.l, code = 'duplicate', reason = 'duplicate phone number: already in this campaign (first seen earlier in the file); skipped' })
-  else
-    if not prev then redis.call('HSET', KEYS[1], r.p, idx); fresh = fresh + 1 end
-    seen[r.p] = true
-    table.insert(keep, r)
-  end
-end
-if #keep > 0 then redis.call('SET', KEYS[2], cjson.encode(keep), 'NX') end
-local skipped = 0
-for _, row in ipairs(rejected) do
-  skipped = skipped + redis.call('HSETNX', KEYS[4], tostring(row.line), cjson.encode(row))
-end
-if fresh + skipped > 0 then
-  redis.call('HINCRBY', KEYS[3], 'total', fresh + skipped)
-  redis.call('HINCRBY', KEYS[3], 'pending', fresh)
-  redis.call('HINCRBY', KEYS[3], 'skipped', skipped)
-end
-return #keep`;
-
-type StoreRedis = Redis & {
-  litecastTransition(meta: string, control: string, allowed: string, target: string, reason: string, now: string): Promise<string>;
-  litecastIntakeBatch(recipients: string, batch: string, counts: string, rejected: string, index: string, recs: string, rejectedJson: string): Promise<number>;
+const SCRIPTS = {
+  transition: new URL('./transition-campaign-2.lua', import.meta.url),
+  storeIntakeBatch: new URL('./store-intake-batch-4.lua', import.meta.url),
 };
-
-function withScripts(redis: Redis): StoreRedis {
-  const r = redis as StoreRedis;
-  if (typeof r.litecastTransition !== 'function') {
-    redis.defineCommand('litecastTransition', { numberOfKeys: 2, lua: TRANSITION });
-    redis.defineCommand('litecastIntakeBatch', { numberOfKeys: 4, lua: INTAKE_BATCH });
-  }
-  return r;
-}
-
-/** Which states each user action may start from. */
-export const TRANSITIONS = {
-  pause: { from: ['scheduled', 'running'], to: 'paused' },
-  resume: { from: ['paused'], to: 'running' },
-  cancel: { from: ['scheduled', 'running', 'paused'], to: 'cancelled' },
-  start: { from: ['scheduled'], to: 'running' },
-  retry: { from: ['completed', 'running'], to: 'running' },
-  /** An intake that kept nobody (every row rejected) has nothing to send. */
-  complete: { from: ['scheduled', 'running'], to: 'completed' },
-} as const satisfies Record<string, { from: readonly CampaignState[]; to: CampaignState }>;
-
-export type TransitionName = keyof typeof TRANSITIONS;
 
 function parseMeta(raw: Record<string, string>): Campaign | undefined {
   if (!raw.id) return undefined;
@@ -117,7 +45,7 @@ function parseMeta(raw: Record<string, string>): Campaign | undefined {
 }
 
 export function createCampaignStore(redis: Redis, keys: Keys) {
-  const r = withScripts(redis);
+  const run = defineScripts(redis, SCRIPTS);
 
   const store = {
     /** Writes a new campaign record in state `scheduled`; fails if the id exists. */
@@ -138,7 +66,7 @@ export function createCampaignStore(redis: Redis, keys: Keys) {
       if (spec.ttlSeconds !== undefined) fields.ttlSeconds = String(spec.ttlSeconds);
       if (spec.cloudShare !== undefined) fields.cloudShare = String(spec.cloudShare);
       if ((await redis.hsetnx(meta, 'id', spec.id)) === 0) {
-        throw new LitecastError('LITECAST_ERR_INVALID_STATE', `Campaign "${spec.id}" already exists.`);
+        throw new LitecastError('LITECAST_ERR_CAMPAIGN_EXISTS', `Campaign "${spec.id}" already exists: choose another id, or look at it with \`litecast campaign status ${spec.id}\`.`);
       }
       await redis
         .multi()
@@ -181,7 +109,8 @@ export function createCampaignStore(redis: Redis, keys: Keys) {
      */
     async transition(id: string, action: TransitionName, reason = ''): Promise<CampaignState> {
       const { from, to } = TRANSITIONS[action];
-      const result = await r.litecastTransition(keys.campaignMeta(id), keys.campaignControl(id), from.join(','), to, reason, String(Date.now()));
+      const stamps = [to === 'running' ? '1' : '', isFinal(to) ? '1' : ''];
+      const result = (await run('transition', [keys.campaignMeta(id), keys.campaignControl(id)], [from.join(','), to, reason, String(Date.now()), ...stamps])) as string;
       if (result === 'ERR_MISSING') throw new LitecastError('LITECAST_ERR_UNKNOWN_CAMPAIGN', `Unknown campaign "${id}".`);
       if (result.startsWith('ERR_STATE:')) {
         const state = result.slice('ERR_STATE:'.length);
@@ -190,18 +119,11 @@ export function createCampaignStore(redis: Redis, keys: Keys) {
       return result as CampaignState;
     },
 
-    /** Stores one intake batch (see INTAKE_BATCH). Returns how many recipients it kept. */
+    /** Stores one intake batch (store-intake-batch-4.lua). Returns how many recipients it kept. */
     async storeBatch(id: string, index: number, recipients: BatchRecipient[], rejected: RejectedRow[]): Promise<number> {
       // cjson turns an empty array into '{}'; the script iterates with ipairs, which is fine for both.
-      return r.litecastIntakeBatch(
-        keys.campaignRecipients(id),
-        keys.campaignBatch(id, index),
-        keys.campaignCounts(id),
-        keys.campaignRejected(id),
-        String(index),
-        JSON.stringify(recipients),
-        JSON.stringify(rejected),
-      );
+      const batchKeys = [keys.campaignRecipients(id), keys.campaignBatch(id, index), keys.campaignCounts(id), keys.campaignRejected(id)];
+      return (await run('storeIntakeBatch', batchKeys, [String(index), JSON.stringify(recipients), JSON.stringify(rejected)])) as number;
     },
 
     /** Rejected rows without a batch (e.g. after the last batch). */
@@ -221,7 +143,7 @@ export function createCampaignStore(redis: Redis, keys: Keys) {
       // An intake that kept nobody (all rejected) is complete at once.
       const counts = await store.counts(id);
       const state = (await store.get(id))?.state;
-      if (counts.pending === 0 && (state === 'scheduled' || state === 'running')) await store.transition(id, 'complete');
+      if (counts.pending === 0 && state && canTransition('complete', state)) await store.transition(id, 'complete');
     },
 
     async rejected(id: string): Promise<RejectedRow[]> {

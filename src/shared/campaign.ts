@@ -3,8 +3,9 @@
  * API and CLI.
  */
 import type { TemplateComponent } from '../dialog360/message.ts';
+import type { CampaignState } from './campaign-lifecycle.ts';
 
-export type CampaignState = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
+export type { CampaignState } from './campaign-lifecycle.ts';
 
 /** How a campaign's messages are routed: all MM Lite, all Cloud API, or a holdout split of both. */
 export type RouteMode = 'lite' | 'cloud' | 'split';
@@ -60,7 +61,7 @@ export type CampaignSpec = {
 /** A campaign as stored: the spec plus its changing state. */
 export type Campaign = CampaignSpec & {
   state: CampaignState;
-  /** Why it is paused or failed (e.g. "132015 template paused for low quality"). */
+  /** Why it is paused (e.g. "132015: template paused for low quality"). */
   reason?: string;
   /** Epoch ms when intake finished (all batches enqueued); unset while reading the file. */
   intakeDoneAt?: number;

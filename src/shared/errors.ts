@@ -18,6 +18,7 @@ export const ERROR_CATALOGUE = {
   LITECAST_ERR_UNKNOWN_CHANNEL: { httpStatus: 404, exitCode: 67 },
   LITECAST_ERR_UNKNOWN_CAMPAIGN: { httpStatus: 404, exitCode: 67 },
   LITECAST_ERR_CHANNEL_EXISTS: { httpStatus: 409, exitCode: 73 },
+  LITECAST_ERR_CAMPAIGN_EXISTS: { httpStatus: 409, exitCode: 73 },
   LITECAST_ERR_INVALID_STATE: { httpStatus: 409, exitCode: 75 },
   LITECAST_ERR_UNAUTHORIZED: { httpStatus: 401, exitCode: 77 },
   LITECAST_ERR_PAYLOAD_TOO_LARGE: { httpStatus: 413, exitCode: 65 },

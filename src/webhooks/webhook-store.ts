@@ -2,7 +2,7 @@
  * Applies webhook events to campaigns in Redis. A status or click changes a recipient's delivery
  * record and the campaign's funnel in one Lua script, so duplicates and out-of-order events
  * (read before delivered, failed after sent) are counted once. A status for a recipient whose
- * send was `unknown` proves the send was accepted: it becomes `sent`.
+ * send was `unknown` proves the send was accepted: the ledger confirms it as `sent` first.
  *
  * Funnel groups: `lite` (sent through MM Lite and delivered by it), `cloud` (sent to `/messages`
  * by choice: a cloud campaign or a split's holdout), `fallback` (refused by MM Lite, re-sent to
@@ -11,130 +11,64 @@
  */
 import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { Keys } from '../shared/keys.ts';
+import { defineScripts } from '../shared/redis-scripts.ts';
+import { createLedger } from '../ledger/ledger.ts';
 
 /** Ratio between consecutive latency histogram buckets. */
 export const LATENCY_BUCKET_RATIO = 1.25;
 
-/**
- * KEYS: ledger, events, counts, funnel, errors, meta.
- * ARGV: phone, kind (sent|delivered|read|failed|click), receivedAt ms, category, errorCode, wamid.
- * Returns 'OK', 'DUP', 'NOT_YET' (claimed: the send's commit has not landed) or 'NO_SEND'.
- */
-const APPLY = `
-local phone, kind, at, category, code, wamid = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5], ARGV[6]
-local led = redis.call('HGET', KEYS[1], phone)
-if not led then return 'NO_SEND' end
-local tag = string.sub(led, 1, 2)
-if tag == 'C|' then return 'NOT_YET' end
-local route, acceptedAt
-local fellBack = false
-if tag == 'U|' then
-  -- A status for an unknown send: it was accepted after all.
-  route = (category == 'marketing_lite') and 'lite' or 'cloud'
-  acceptedAt = at
-  redis.call('HSET', KEYS[1], phone, 'S|' .. route .. '|' .. wamid .. '|0||' .. at)
-  redis.call('HINCRBY', KEYS[3], 'unknown', -1)
-  redis.call('HINCRBY', KEYS[3], 'sent', 1)
-  redis.call('HINCRBY', KEYS[3], route == 'lite' and 'sentLite' or 'sentCloud', 1)
-  local unknownCode = string.match(led, '^U|([^|]*)')
-  if unknownCode and unknownCode ~= '' then redis.call('HINCRBY', KEYS[5], unknownCode, -1) end
-elseif tag == 'S|' then
-  local fields = {}
-  for f in string.gmatch(led .. '|', '([^|]*)|') do table.insert(fields, f) end
-  route = fields[2]
-  fellBack = fields[4] == '1'
-  acceptedAt = tonumber(fields[6]) or at
-else
-  return 'NO_SEND'
-end
-local raw = redis.call('HGET', KEYS[2], phone)
-local rec = raw and cjson.decode(raw) or {}
-local changed = false
-if not rec.g then
-  if route == 'cloud' and fellBack then
-    rec.g = 'fallback'
-  elseif route == 'lite' and category == 'marketing' then
-    rec.g = 'liteViaCloud'
-    redis.call('HINCRBY', KEYS[4], 'liteViaCloud:sent', 1)
-  else
-    rec.g = route
-  end
-  changed = true
-end
-local g = rec.g
-local function delivered()
-  if rec.d then return end
-  rec.d = at
-  redis.call('HINCRBY', KEYS[3], 'delivered', 1)
-  redis.call('HINCRBY', KEYS[4], g .. ':delivered', 1)
-  local latency = math.max(0, at - acceptedAt)
-  local bucket = math.floor(math.log(latency + 1) / math.log(${LATENCY_BUCKET_RATIO}))
-  redis.call('HINCRBY', KEYS[4], g .. ':lat:' .. bucket, 1)
-  changed = true
-end
-if kind == 'delivered' then
-  delivered()
-elseif kind == 'read' then
-  delivered()
-  if not rec.r then
-    rec.r = at
-    redis.call('HINCRBY', KEYS[3], 'read', 1)
-    redis.call('HINCRBY', KEYS[4], g .. ':read', 1)
-    changed = true
-  end
-elseif kind == 'click' then
-  if not rec.c then
-    rec.c = at
-    redis.call('HINCRBY', KEYS[3], 'clicked', 1)
-    redis.call('HINCRBY', KEYS[4], g .. ':clicked', 1)
-    changed = true
-  end
-elseif kind == 'failed' then
-  if not rec.f then
-    rec.f = (code ~= '' and code or 'unknown')
-    redis.call('HINCRBY', KEYS[4], g .. ':failed', 1)
-    redis.call('HINCRBY', KEYS[4], g .. ':failed:' .. rec.f, 1)
-    changed = true
-  end
-end
-if changed then
-  redis.call('HSET', KEYS[2], phone, cjson.encode(rec))
-  return 'OK'
-end
-return 'DUP'`;
+const SCRIPTS = { applyEvent: new URL('./apply-event-3.lua', import.meta.url) };
 
 export type ApplyResult = 'OK' | 'DUP' | 'NOT_YET' | 'NO_SEND';
 export type DeliveryKind = 'sent' | 'delivered' | 'read' | 'failed' | 'click';
 
-type WebhookRedis = Redis & {
-  litecastApplyEvent(...args: string[]): Promise<ApplyResult>;
-};
-
 /** A recipient's delivery record, as kept in the campaign's events hash. */
 export type DeliveryRecord = { g?: 'lite' | 'cloud' | 'fallback' | 'liteViaCloud'; d?: number; r?: number; c?: number; f?: string };
 
+/** How often apply() re-reads a recipient whose `unknown` changed while it was being confirmed. */
+const CONFIRM_ATTEMPTS = 3;
+
+/** The webhook side of a namespace: apply events, find a wamid's recipient, suppress, keep the unmatched. */
 export function createWebhookStore(redis: Redis, keys: Keys) {
-  const r = redis as WebhookRedis;
-  if (typeof r.litecastApplyEvent !== 'function') redis.defineCommand('litecastApplyEvent', { numberOfKeys: 6, lua: APPLY });
+  const run = defineScripts(redis, SCRIPTS);
+  const ledger = createLedger(redis, keys);
   const statsKey = keys.webhookStats;
   const unmatchedKey = keys.webhookUnmatched;
 
   return {
+    /**
+     * Applies a status or click to a recipient. Its send is read from the ledger: a claim means the
+     * send's commit has not landed yet (`NOT_YET`: the job retries); an `unknown` is confirmed as
+     * sent first, through the ledger; anything but a send is `NO_SEND`.
+     */
     async apply(campaignId: string, phone: string, kind: DeliveryKind, event: { receivedAt: number; category?: string; errorCode?: string; wamid?: string }): Promise<ApplyResult> {
-      return r.litecastApplyEvent(
-        keys.campaignLedger(campaignId),
-        keys.campaignEvents(campaignId),
-        keys.campaignCounts(campaignId),
-        keys.campaignFunnel(campaignId),
-        keys.campaignErrors(campaignId),
-        keys.campaignMeta(campaignId),
-        phone,
-        kind,
-        String(event.receivedAt),
-        event.category ?? '',
-        event.errorCode ?? '',
-        event.wamid ?? '',
-      );
+      for (let attempt = 1; ; attempt++) {
+        const [entry = { state: 'pending' }] = await ledger.entries(campaignId, [phone]);
+        if (entry.state === 'claimed') return 'NOT_YET';
+        if (entry.state === 'unknown' && attempt < CONFIRM_ATTEMPTS) {
+          // A status for an unknown send: it was accepted after all.
+          const route = event.category === 'marketing_lite' ? 'lite' : 'cloud';
+          await ledger.confirmUnknown(campaignId, phone, entry, { route, wamid: event.wamid ?? '', acceptedAt: event.receivedAt });
+          continue; // read the value back: ours, or the worker's real answer that came first
+        }
+        if (entry.state !== 'sent') return 'NO_SEND';
+        const result = await run(
+          'applyEvent',
+          [keys.campaignEvents(campaignId), keys.campaignCounts(campaignId), keys.campaignFunnel(campaignId)],
+          [
+            phone,
+            kind,
+            String(event.receivedAt),
+            event.category ?? '',
+            event.errorCode ?? '',
+            entry.route,
+            entry.fellBack ? '1' : '0',
+            entry.acceptedAt ? String(entry.acceptedAt) : '',
+            String(LATENCY_BUCKET_RATIO),
+          ],
+        );
+        return result as ApplyResult;
+      }
     },
     /** wamid → campaign and phone, recorded by the worker at commit. */
     async lookupWamid(wamid: string): Promise<{ campaignId: string; phone: string } | undefined> {
@@ -154,20 +88,6 @@ export function createWebhookStore(redis: Redis, keys: Keys) {
         .lpush(unmatchedKey, JSON.stringify({ reason, event, at: Date.now() }))
         .ltrim(unmatchedKey, 0, 9_999)
         .exec();
-    },
-    async count(field: string, by = 1): Promise<void> {
-      await redis.hincrby(statsKey, field, by);
-    },
-    async stats(): Promise<Record<string, number>> {
-      const raw = await redis.hgetall(statsKey);
-      return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
-    },
-    async unmatched(limit = 100): Promise<unknown[]> {
-      return (await redis.lrange(unmatchedKey, 0, limit - 1)).map((v) => JSON.parse(v) as unknown);
-    },
-    async record(campaignId: string, phone: string): Promise<DeliveryRecord | undefined> {
-      const raw = await redis.hget(keys.campaignEvents(campaignId), phone);
-      return raw ? (JSON.parse(raw) as DeliveryRecord) : undefined;
     },
   };
 }

@@ -7,11 +7,8 @@
 import { setMaxListeners } from 'node:events';
 import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { Logger } from 'pino';
-import type { CampaignState } from '../shared/campaign.ts';
+import { isSending, type CampaignState } from '../shared/campaign-lifecycle.ts';
 import type { Keys } from '../shared/keys.ts';
-
-/** States in which a campaign's messages may be sent. */
-export const SENDING_STATES: ReadonlySet<CampaignState> = new Set(['scheduled', 'running']);
 
 export type CampaignWatch = {
   /** Aborts when the campaign leaves a sending state. */
@@ -44,7 +41,7 @@ export function createCampaignControl(deps: { redis: Redis; subscriber: Redis; k
     const entry = entries.get(campaignId);
     if (!entry || entry.state === state) return;
     entry.state = state;
-    if (!SENDING_STATES.has(state)) entry.controller.abort(state);
+    if (!isSending(state)) entry.controller.abort(state);
     else if (entry.controller.signal.aborted) entry.controller = newController();
   };
 
@@ -68,7 +65,7 @@ export function createCampaignControl(deps: { redis: Redis; subscriber: Redis; k
       let entry = entries.get(campaignId);
       if (!entry) {
         entry = { state: initialState, controller: newController(), refs: 0 };
-        if (!SENDING_STATES.has(initialState)) entry.controller.abort(initialState);
+        if (!isSending(initialState)) entry.controller.abort(initialState);
         entries.set(campaignId, entry);
       }
       entry.refs += 1;

@@ -10,12 +10,12 @@ import type { OutboundMessage, Route } from '../dialog360/message.ts';
 import type { SendResult } from '../dialog360/send-message.ts';
 import { campaignDeadline, type Campaign, type CampaignState } from '../shared/campaign.ts';
 import type { BatchRecipient } from '../shared/campaign-store.ts';
-import type { Ledger } from '../shared/ledger.ts';
+import type { Ledger } from '../ledger/ledger.ts';
 import { renderComponents } from '../shared/template-components.ts';
 import { routeFor } from '../shared/split-route.ts';
 
 export type BatchPorts = {
-  ledger: Pick<Ledger, 'values' | 'claim' | 'release' | 'commit' | 'orphanToUnknown'>;
+  ledger: Pick<Ledger, 'entries' | 'claim' | 'release' | 'commit' | 'orphanToUnknown'>;
   /** Which of these phones opted out of the channel's marketing. */
   suppressed(channelId: string, phones: string[]): Promise<boolean[]>;
   /** Sends one message through the sending core (limiter, retries, fallback); `claim` runs right before the first POST. */
@@ -63,15 +63,15 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
   const id = campaign.id;
   const deadline = campaignDeadline(campaign);
   const phones = recipients.map((r) => r.p);
-  const values = await ledger.values(id, phones);
+  const entries = await ledger.entries(id, phones);
 
   // Recipients claimed but never committed: a worker died between claim and commit. They may have
   // been sent, so they become `unknown`, never re-sent (invariant 1).
   const open: BatchRecipient[] = [];
   for (const [i, recipient] of recipients.entries()) {
-    const value = values[i];
-    if (value == null) open.push(recipient);
-    else if (value.startsWith('C|')) await ledger.orphanToUnknown(id, recipient.p, value);
+    const entry = entries[i];
+    if (entry?.state === 'pending') open.push(recipient);
+    else if (entry?.state === 'claimed') await ledger.orphanToUnknown(id, recipient.p, entry.token);
   }
 
   const suppressed = open.length > 0 ? await ports.suppressed(campaign.channelId, open.map((r) => r.p)) : [];
@@ -140,7 +140,7 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
       case 'aborted':
         if (claimed) await ledger.release(id, recipient.p, token);
         return;
-      case 'skipped':
+      case 'claimedElsewhere':
         // Another worker holds this recipient (a batch taken over while its first run lives on).
         return;
       case 'fatal': {
@@ -160,11 +160,11 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
   if (!options.signal.aborted) return 'done';
   const state = options.campaignState();
   if (state === 'cancelled') {
-    const left = await ledger.values(id, phones);
+    const left = await ledger.entries(id, phones);
     for (const [i, recipient] of recipients.entries()) {
-      const value = left[i];
-      if (value == null) await ledger.commit(id, recipient.p, undefined, { outcome: 'cancelled' });
-      else if (value.startsWith('C|')) await ledger.orphanToUnknown(id, recipient.p, value);
+      const entry = left[i];
+      if (entry?.state === 'pending') await ledger.commit(id, recipient.p, undefined, { outcome: 'cancelled' });
+      else if (entry?.state === 'claimed') await ledger.orphanToUnknown(id, recipient.p, entry.token);
     }
     return 'done';
   }

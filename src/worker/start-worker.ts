@@ -17,11 +17,12 @@ import { createChannelStore, type Channel } from '../shared/channel-store.ts';
 import type { Config } from '../shared/config.ts';
 import { isLitecastError } from '../shared/errors.ts';
 import { createKeys } from '../shared/keys.ts';
-import { createLedger } from '../shared/ledger.ts';
+import { createLedger } from '../ledger/ledger.ts';
 import { createRedis } from '../shared/redis.ts';
 import { createSecretBox } from '../shared/secret-box.ts';
 import { createSendQueue, type BatchJobData } from '../shared/send-queue.ts';
-import { createCampaignControl, SENDING_STATES } from './campaign-control.ts';
+import { createCampaignControl } from './campaign-control.ts';
+import { needsStart, SENDING_STATES } from '../shared/campaign-lifecycle.ts';
 import { createChannelLimiters, type ChannelLimiter } from './channel-limiter.ts';
 import { processBatch, type BatchPorts, type BatchStatus } from './process-batch.ts';
 import { createRedisLiteMemory } from './redis-lite-memory.ts';
@@ -179,8 +180,8 @@ export function startWorker(options: WorkerOptions): WorkerHandle {
     const { campaignId, batchIndex } = job.data;
     let campaign = await campaigns.get(campaignId);
     if (!campaign) return { status: 'missing' };
-    if (campaign.state === 'completed' || campaign.state === 'failed') return { status: 'done' };
-    if (campaign.state === 'scheduled') {
+    if (campaign.state === 'completed') return { status: 'done' };
+    if (needsStart(campaign.state)) {
       await campaigns.transition(campaignId, 'start').catch(() => undefined);
       campaign = (await campaigns.get(campaignId)) ?? campaign;
     }

@@ -10,7 +10,7 @@ import { readRecipients } from '../../src/producer/read-recipients.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { PARTITION_KEYS, type Counts } from '../../src/shared/campaign.ts';
 import type { Config } from '../../src/shared/config.ts';
-import { decodeLedgerValue, type LedgerEntry } from '../../src/shared/ledger.ts';
+import { decodeLedgerValue, type LedgerEntry } from '../../src/ledger/ledger.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { startWorker, type WorkerHandle } from '../../src/worker/start-worker.ts';
 import { startLitecast, type LongRunning } from './spawn-litecast.ts';

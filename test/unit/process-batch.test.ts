@@ -2,8 +2,8 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { SendResult } from '../../src/dialog360/send-message.ts';
 import type { Campaign, CampaignState } from '../../src/shared/campaign.ts';
-import { encodeOutcome, type LedgerOutcome } from '../../src/shared/ledger.ts';
 import { processBatch, type BatchPorts } from '../../src/worker/process-batch.ts';
+import { createFakeLedger } from '../support/fake-ledger.ts';
 
 const campaign: Campaign = {
   id: 'c1',
@@ -19,26 +19,7 @@ const campaign: Campaign = {
 };
 const recipients = ['441', '442', '443', '444'].map((p, i) => ({ p: `${p}0000000`, l: i + 2, f: { name: `N${i}` } }));
 
-/** An in-memory ledger with the same rules as the Lua scripts. */
-function fakeLedger(initial: Record<string, string> = {}) {
-  const values = new Map(Object.entries(initial));
-  return {
-    values,
-    ledger: {
-      values: async (_id: string, phones: string[]) => phones.map((p) => values.get(p) ?? null),
-      claim: async (_id: string, phone: string, token: string) => (values.has(phone) ? false : (values.set(phone, `C|${token}`), true)),
-      release: async (_id: string, phone: string, token: string) => values.get(phone) === `C|${token}` && values.delete(phone),
-      commit: async (_id: string, phone: string, token: string | undefined, outcome: LedgerOutcome) => {
-        if (token ? values.get(phone) !== `C|${token}` : values.has(phone)) return false;
-        values.set(phone, encodeOutcome(outcome, token ?? '').value);
-        return true;
-      },
-      orphanToUnknown: async (_id: string, phone: string, claim: string) => values.get(phone) === claim && (values.set(phone, `U|WORKER_LOST|${claim.slice(2)}`), true),
-    },
-  };
-}
-
-function ports(ledger: ReturnType<typeof fakeLedger>['ledger'], send: (to: string, claim: () => Promise<boolean>) => Promise<SendResult>, extra: Partial<BatchPorts> = {}) {
+function ports(ledger: BatchPorts['ledger'], send: (to: string, claim: () => Promise<boolean>) => Promise<SendResult>, extra: Partial<BatchPorts> = {}) {
   const paused: string[] = [];
   let n = 0;
   const p: BatchPorts = {
@@ -56,11 +37,11 @@ function ports(ledger: ReturnType<typeof fakeLedger>['ledger'], send: (to: strin
 }
 
 const running = { parallelism: 2, signal: new AbortController().signal, campaignState: (): CampaignState => 'running' };
-const sent = async (to: string, claim: () => Promise<boolean>): Promise<SendResult> => (await claim() ? { status: 'sent', route: 'lite', wamid: `w-${to}`, attempts: 1, fellBack: false } : { status: 'skipped', route: 'lite', attempts: 0, fellBack: false });
+const sent = async (to: string, claim: () => Promise<boolean>): Promise<SendResult> => (await claim() ? { status: 'sent', route: 'lite', wamid: `w-${to}`, attempts: 1, fellBack: false } : { status: 'claimedElsewhere', route: 'lite', attempts: 0, fellBack: false });
 
 describe('processBatch', () => {
   it('sends every pending recipient once and commits sent; skips those already done; turns orphan claims into unknown', async () => {
-    const { values, ledger } = fakeLedger({ '4410000000': 'S|lite|w0|0||1', '4420000000': 'C|dead' });
+    const { values, ledger } = createFakeLedger({ '4410000000': 'S|lite|w0|0||1', '4420000000': 'C|dead' });
     const { p } = ports(ledger, sent);
     expect(await processBatch(p, campaign, recipients, running)).toBe('done');
     expect(Object.fromEntries(values)).toEqual({
@@ -72,18 +53,18 @@ describe('processBatch', () => {
   });
 
   it('commits suppressed recipients without sending, and expired ones after the deadline', async () => {
-    const { values, ledger } = fakeLedger();
+    const { values, ledger } = createFakeLedger();
     const { p } = ports(ledger, sent, { suppressed: async (_c, phones) => phones.map((ph) => ph === '4410000000') });
     await processBatch(p, campaign, recipients.slice(0, 2), running);
     expect(values.get('4410000000')).toBe('X');
-    const late = fakeLedger();
+    const late = createFakeLedger();
     const { p: lateP } = ports(late.ledger, sent, { now: () => 1_000 + 43_200_000 });
     await processBatch(lateP, campaign, recipients, running);
     expect([...late.values.values()]).toEqual(['E', 'E', 'E', 'E']);
   });
 
   it('a fatal verdict pauses the campaign once, gives the claim back and parks the batch', async () => {
-    const { values, ledger } = fakeLedger();
+    const { values, ledger } = createFakeLedger();
     const fatal = async (_to: string, claim: () => Promise<boolean>): Promise<SendResult> => (await claim(), { status: 'fatal', route: 'lite', attempts: 1, fellBack: false, verdict: { class: 'fatal', code: '132015', reason: 'template paused for low quality' } });
     const { p, paused } = ports(ledger, fatal);
     expect(await processBatch(p, campaign, recipients, running)).toBe('parked');
@@ -92,7 +73,7 @@ describe('processBatch', () => {
   });
 
   it('a cancelled campaign closes out what is left as cancelled', async () => {
-    const { values, ledger } = fakeLedger({ '4410000000': 'S|lite|w0|0||1' });
+    const { values, ledger } = createFakeLedger({ '4410000000': 'S|lite|w0|0||1' });
     const controller = new AbortController();
     controller.abort();
     const { p } = ports(ledger, sent);
@@ -101,7 +82,7 @@ describe('processBatch', () => {
   });
 
   it('a shutdown leaves the batch interrupted with nothing claimed', async () => {
-    const { values, ledger } = fakeLedger();
+    const { values, ledger } = createFakeLedger();
     const controller = new AbortController();
     controller.abort();
     const { p } = ports(ledger, sent);

@@ -245,7 +245,7 @@ describe('sendMessage', () => {
     await sendMessage(ports, policy, message, 'lite');
     expect(events).toEqual(['acquire:lite', 'claim', 'post:lite', 'acquire:lite', 'post:lite', 'acquire:cloud', 'post:cloud']);
     const refused = await sendMessage({ client, claim: async () => false }, policy, message, 'lite');
-    expect(refused).toMatchObject({ status: 'skipped', attempts: 0 });
+    expect(refused).toMatchObject({ status: 'claimedElsewhere', attempts: 0 });
     expect(calls).toHaveLength(3);
   });
 });

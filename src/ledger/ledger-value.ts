@@ -1,0 +1,106 @@
+/**
+ * The one encoding of ledger values. Every value the ledger hash holds is built and read here; the
+ * Lua scripts beside this file never spell a value themselves, they compare and store the strings
+ * this module hands them.
+ *
+ * - absent            pending, never claimed
+ * - `C|<token>`       claimed: a worker is about to POST or is posting
+ * - `S|<route>|<wamid>|<fellBack 0/1>|<fallbackCode>|<acceptedAt ms>`   sent
+ * - `F|<code>|<class>`   failed          - `E`  expired      - `X`  suppressed
+ * - `K`                  cancelled       - `U|<code>|<token>`  unknown (claimed when a worker died
+ *   or the answer never came: maybe sent, never re-sent automatically; the token says which claim)
+ */
+
+/** A terminal outcome to record, with the counters it moves. */
+export type LedgerOutcome =
+  | { outcome: 'sent'; route: 'lite' | 'cloud'; wamid: string; fellBack: boolean; fallbackCode?: string; acceptedAt: number }
+  | { outcome: 'failed'; code: string; verdictClass: string }
+  | { outcome: 'unknown'; code: string }
+  | { outcome: 'expired' }
+  | { outcome: 'suppressed' }
+  | { outcome: 'cancelled' };
+
+/** A ledger value decoded. */
+export type LedgerEntry =
+  | { state: 'pending' }
+  | { state: 'claimed'; token: string }
+  | { state: 'sent'; route: 'lite' | 'cloud'; wamid: string; fellBack: boolean; fallbackCode?: string; acceptedAt: number }
+  | { state: 'failed'; code: string; verdictClass: string }
+  | { state: 'unknown'; code: string; token: string }
+  | { state: 'expired' | 'suppressed' | 'cancelled' };
+
+/** The value of a recipient claimed with `token`. */
+export function claimValue(token: string): string {
+  return `C|${token}`;
+}
+
+/**
+ * How to recognise an `unknown` left by the claim `token` (whatever its code): the value starts
+ * with `prefix` and ends with `suffix`. The real answer of a live worker replaces such a guess.
+ */
+export function unknownOfClaim(token: string): { prefix: string; suffix: string } {
+  return { prefix: 'U|', suffix: `|${token}` };
+}
+
+/** Encodes an outcome as a ledger value plus the counter fields and error code it moves. */
+export function encodeOutcome(outcome: LedgerOutcome, token: string): { value: string; counters: string[]; errorCode: string } {
+  switch (outcome.outcome) {
+    case 'sent': {
+      const counters = ['sent', outcome.route === 'lite' ? 'sentLite' : 'sentCloud'];
+      if (outcome.fellBack) counters.push('fallbacks');
+      return { value: `S|${outcome.route}|${outcome.wamid}|${outcome.fellBack ? 1 : 0}|${outcome.fallbackCode ?? ''}|${outcome.acceptedAt}`, counters, errorCode: '' };
+    }
+    case 'failed':
+      return { value: `F|${outcome.code}|${outcome.verdictClass}`, counters: ['failed'], errorCode: outcome.code };
+    case 'unknown':
+      return { value: `U|${outcome.code}|${token}`, counters: ['unknown'], errorCode: outcome.code };
+    case 'expired':
+      return { value: 'E', counters: ['expired'], errorCode: '' };
+    case 'suppressed':
+      return { value: 'X', counters: ['suppressed'], errorCode: '' };
+    case 'cancelled':
+      return { value: 'K', counters: ['cancelled'], errorCode: '' };
+  }
+}
+
+/** Encodes a decoded entry back into its value (the inverse of decodeLedgerValue; pending is absent). */
+export function encodeEntry(entry: LedgerEntry): string | null {
+  switch (entry.state) {
+    case 'pending':
+      return null;
+    case 'claimed':
+      return claimValue(entry.token);
+    case 'sent':
+      return encodeOutcome({ ...entry, outcome: 'sent' }, '').value;
+    case 'failed':
+      return encodeOutcome({ outcome: 'failed', code: entry.code, verdictClass: entry.verdictClass }, '').value;
+    case 'unknown':
+      return encodeOutcome({ outcome: 'unknown', code: entry.code }, entry.token).value;
+    default:
+      return encodeOutcome({ outcome: entry.state }, '').value;
+  }
+}
+
+/** Decodes a ledger value (null or absent: pending; an unreadable value also reads as pending). */
+export function decodeLedgerValue(value: string | null | undefined): LedgerEntry {
+  if (!value) return { state: 'pending' };
+  const [tag, a = '', b = '', c = '', d = '', e = ''] = value.split('|');
+  switch (tag) {
+    case 'C':
+      return { state: 'claimed', token: a };
+    case 'S':
+      return { state: 'sent', route: a === 'cloud' ? 'cloud' : 'lite', wamid: b, fellBack: c === '1', ...(d ? { fallbackCode: d } : {}), acceptedAt: Number(e) || 0 };
+    case 'F':
+      return { state: 'failed', code: a, verdictClass: b };
+    case 'U':
+      return { state: 'unknown', code: a, token: b };
+    case 'E':
+      return { state: 'expired' };
+    case 'X':
+      return { state: 'suppressed' };
+    case 'K':
+      return { state: 'cancelled' };
+    default:
+      return { state: 'pending' };
+  }
+}
