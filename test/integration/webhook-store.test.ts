@@ -1,0 +1,98 @@
+/**
+ * apply-event-3.lua through the webhook store against real Redis, and a status webhook that turns
+ * an `unknown` recipient into `sent` through the ledger.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { encodeCallbackData } from '../../src/dialog360/callback-data.ts';
+import { createLedger } from '../../src/ledger/ledger.ts';
+import { buildStatus, buildStatusesBody, type WebhookChannel } from '../../src/sandbox/webhook-payloads.ts';
+import { createCampaignStore } from '../../src/shared/campaign-store.ts';
+import { createKeys } from '../../src/shared/keys.ts';
+import { createRedis } from '../../src/shared/redis.ts';
+import { processWebhook } from '../../src/webhooks/process-webhook.ts';
+import { createWebhookStore } from '../../src/webhooks/webhook-store.ts';
+import { REDIS_URL, dropNamespace, testConfig } from '../support/test-env.ts';
+
+const redis = createRedis(REDIS_URL);
+const namespaces: string[] = [];
+afterEach(async () => {
+  await Promise.all(namespaces.splice(0).map((ns) => dropNamespace(ns)));
+});
+afterAll(() => redis.disconnect());
+
+const C = 'c1';
+const P = '4410000000';
+const channel: WebhookChannel = { phoneNumberId: 'pn1', displayPhoneNumber: '15550000000', wabaId: 'waba1' };
+
+/** A running campaign with two recipients, intake done. */
+async function setup() {
+  const { namespace } = testConfig();
+  namespaces.push(namespace);
+  const keys = createKeys(namespace);
+  const campaigns = createCampaignStore(redis, keys);
+  await campaigns.create({ id: C, channelId: 'ch', template: { name: 't', language: 'en', components: [] }, route: 'lite', startAt: 1, batchSize: 10, createdAt: 1 });
+  await campaigns.storeBatch(C, 0, [{ p: P, l: 2, f: {} }, { p: '4420000000', l: 3, f: {} }], []);
+  await campaigns.markIntakeDone(C, 1);
+  await campaigns.transition(C, 'start');
+  const funnel = async () => Object.fromEntries(Object.entries(await redis.hgetall(keys.campaignFunnel(C))).filter(([k]) => !k.includes(':lat:')));
+  return { keys, campaigns, ledger: createLedger(redis, keys), store: createWebhookStore(redis, keys), funnel };
+}
+
+describe('apply-event-3.lua (webhook store)', () => {
+  it('counts each status once whatever the order, in the group of the send', async () => {
+    const t = await setup();
+    await t.ledger.claim(C, P, 'a');
+    await t.ledger.commit(C, P, 'a', { outcome: 'sent', route: 'cloud', wamid: 'w1', fellBack: true, fallbackCode: '131055', acceptedAt: 1_000 });
+    expect(await t.store.apply(C, P, 'read', { receivedAt: 3_000 })).toBe('OK');
+    expect(await t.store.apply(C, P, 'delivered', { receivedAt: 2_000 })).toBe('DUP');
+    expect(await t.store.apply(C, P, 'read', { receivedAt: 3_000 })).toBe('DUP');
+    expect(await t.store.apply(C, P, 'failed', { receivedAt: 4_000, errorCode: '131047' })).toBe('OK');
+    expect(await t.campaigns.counts(C)).toMatchObject({ delivered: 1, read: 1 });
+    expect(await t.funnel()).toEqual({ 'fallback:delivered': '1', 'fallback:read': '1', 'fallback:failed': '1', 'fallback:failed:131047': '1' });
+    expect(JSON.parse((await redis.hget(t.keys.campaignEvents(C), P)) ?? '{}')).toEqual({ g: 'fallback', d: 3_000, r: 3_000, f: '131047' });
+  });
+
+  it('puts a lite send that Meta priced as marketing in liteViaCloud, and clicks count once', async () => {
+    const t = await setup();
+    await t.ledger.claim(C, P, 'a');
+    await t.ledger.commit(C, P, 'a', { outcome: 'sent', route: 'lite', wamid: 'w1', fellBack: false, acceptedAt: 1_000 });
+    expect(await t.store.apply(C, P, 'delivered', { receivedAt: 2_000, category: 'marketing' })).toBe('OK');
+    expect(await t.store.apply(C, P, 'click', { receivedAt: 2_500 })).toBe('OK');
+    expect(await t.store.apply(C, P, 'click', { receivedAt: 2_600 })).toBe('DUP');
+    expect(await t.funnel()).toEqual({ 'liteViaCloud:sent': '1', 'liteViaCloud:delivered': '1', 'liteViaCloud:clicked': '1' });
+    expect(await t.campaigns.counts(C)).toMatchObject({ delivered: 1, clicked: 1 });
+  });
+
+  it('a claim is NOT_YET (the commit has not landed); nothing sent is NO_SEND', async () => {
+    const t = await setup();
+    await t.ledger.claim(C, P, 'a');
+    expect(await t.store.apply(C, P, 'delivered', { receivedAt: 2_000 })).toBe('NOT_YET');
+    expect(await t.store.apply(C, '4420000000', 'delivered', { receivedAt: 2_000 })).toBe('NO_SEND');
+    await t.ledger.commit(C, P, 'a', { outcome: 'failed', code: '131026', verdictClass: 'recipient' });
+    expect(await t.store.apply(C, P, 'delivered', { receivedAt: 2_000 })).toBe('NO_SEND');
+  });
+});
+
+describe('a status webhook for an unknown recipient', () => {
+  it('turns it into sent (route from the pricing category), moves the counters and applies the status', async () => {
+    const t = await setup();
+    // The worker's POST timed out: the recipient is unknown, counted under TIMEOUT.
+    await t.ledger.claim(C, P, 'a');
+    await t.ledger.commit(C, P, 'a', { outcome: 'unknown', code: 'TIMEOUT' });
+    expect(await t.campaigns.counts(C)).toMatchObject({ pending: 1, unknown: 1, sent: 0 });
+    expect(await t.campaigns.errors(C)).toEqual({ TIMEOUT: 1 });
+
+    const message = { wamid: 'wamid.late', to: P, channel, category: 'marketing_lite' as const, bizOpaqueCallbackData: encodeCallbackData(C, P), conversationId: 'conv1' };
+    const body = JSON.stringify(buildStatusesBody(channel, [buildStatus(message, 'delivered', 1_700_000_000)]));
+    const outcome = await processWebhook(t.store, { body, receivedAt: 1_700_000_000_000 }, async () => undefined);
+
+    expect(outcome).toMatchObject({ applied: 1, unmatched: 0, notYet: 0 });
+    expect(await t.ledger.entries(C, [P])).toEqual([{ state: 'sent', route: 'lite', wamid: 'wamid.late', fellBack: false, acceptedAt: 1_700_000_000_000 }]);
+    expect(await t.campaigns.counts(C)).toMatchObject({ pending: 1, unknown: 0, sent: 1, sentLite: 1, delivered: 1 });
+    expect(await t.campaigns.errors(C)).toEqual({ TIMEOUT: 0 });
+    expect(await t.funnel()).toEqual({ 'lite:delivered': '1' });
+    // The same status again is a duplicate: nothing moves twice.
+    expect(await processWebhook(t.store, { body, receivedAt: 1_700_000_000_000 }, async () => undefined)).toMatchObject({ applied: 0, duplicates: 1 });
+    expect(await t.campaigns.counts(C)).toMatchObject({ unknown: 0, sent: 1, delivered: 1 });
+  });
+});
