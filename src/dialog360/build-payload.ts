@@ -3,7 +3,8 @@
  * is the same message with every lite-only field removed, because `/messages` does not know them
  * (Meta's schemas, whatsapp-api.md §1.2).
  */
-import type { MessagePayload, OutboundMessage } from './message.ts';
+import type { OutboundMessage } from '../shared/outbound-message.ts';
+import type { MessagePayload } from './message-payload.ts';
 
 /** Meta's allowed custom TTL for marketing templates, in seconds (12 hours to 30 days). */
 export const MARKETING_TTL_RANGE = Object.freeze({ min: 43_200, max: 2_592_000 });

@@ -2,7 +2,7 @@
  * The campaign vocabulary of design.md: states, outcomes, counters. Shared by producer, worker,
  * API and CLI.
  */
-import type { TemplateComponent } from '../dialog360/message.ts';
+import type { TemplateComponent } from './outbound-message.ts';
 
 export type CampaignState = 'scheduled' | 'running' | 'paused' | 'completed' | 'cancelled' | 'failed';
 
