@@ -13,7 +13,7 @@ export const MARKETING_TTL_RANGE = Object.freeze({ min: 43_200, max: 2_592_000 }
 export const LITE_ONLY_FIELDS = ['product_policy', 'message_activity_sharing', 'message_send_ttl_seconds'] as const;
 
 /** Meta's limit on `biz_opaque_callback_data`. */
-export const MAX_CALLBACK_DATA_LENGTH = 512;
+const MAX_CALLBACK_DATA_LENGTH = 512;
 
 /** Returns a problem description when `ttlSeconds` is outside the marketing range, else undefined. */
 export function checkTtlSeconds(ttlSeconds: number): string | undefined {

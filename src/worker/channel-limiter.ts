@@ -35,12 +35,12 @@ const MAX_BLOCKS_IN_FLIGHT = 4;
  * CPU, measured); at 1,000 msg/s that is most of Redis's work, so fast channels take slots ten at
  * a time. Slow channels keep one slot per job: a block that goes unused costs them more.
  */
-export function blockSizeFor(mps: number): number {
+function blockSizeFor(mps: number): number {
   return Math.max(1, Math.min(10, Math.floor(mps / 100)));
 }
 
 /** Minimum spacing between two POSTs on a channel, in ms. */
-export function minTimeFor(mps: number, margin: number): number {
+function minTimeFor(mps: number, margin: number): number {
   return 1000 / (mps * margin);
 }
 
