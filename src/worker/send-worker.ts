@@ -23,9 +23,8 @@ import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { BatchJobData } from '../shared/send-queue.ts';
 import type { CampaignControl } from './campaign-control.ts';
 import { SENDING_STATES } from './campaign-control.ts';
-import { batchesPerChannel, type ChannelAdmission } from './channel-admission.ts';
+import type { FairnessGate } from './fairness-gate.ts';
 import type { ChannelContext, ChannelContexts } from './channel-contexts.ts';
-import { fairnessDelay } from './fairness-delay.ts';
 import { processBatch, type BatchPorts, type BatchStatus } from './process-batch.ts';
 
 export type SendWorkerDeps = {
@@ -40,8 +39,8 @@ export type SendWorkerDeps = {
   ledger: Ledger;
   queue: Queue<BatchJobData>;
   contexts: ChannelContexts;
-  /** The fairness gate: how many batches of one channel run at once, across workers. */
-  admission: Pick<ChannelAdmission, 'admit' | 'renew' | 'release'>;
+  /** How many batches of one channel run at once, across workers. */
+  fairness: FairnessGate;
   control: CampaignControl;
   metrics: Metrics;
   /** Fires on shutdown: limiter waits and retry waits stop; requests already posted finish. */
@@ -147,16 +146,17 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     // Fairness: if this channel already has its share of batches running, step aside for a
     // moment so other channels' batches get the worker slots.
     const lease = job.id ?? `${campaignId}-${batchIndex}`;
-    if (!(await deps.admission.admit(current.channelId, lease, batchesPerChannel(context.channel.mps, config.batchParallelism)))) {
-      await job.moveToDelayed(Date.now() + fairnessDelay(current.batchSize, context.channel.mps), token);
+    const entry = await deps.fairness.enter(context.channel, lease, current.batchSize);
+    if (!entry.admitted) {
+      await job.moveToDelayed(Date.now() + entry.retryInMs, token);
       throw new DelayedError();
     }
-    const renew = setInterval(() => void deps.admission.renew(current.channelId, lease).catch(() => undefined), config.jobLockMs / 2);
+    const renew = setInterval(() => void deps.fairness.renew(current.channelId, lease).catch(() => undefined), config.jobLockMs / 2);
     try {
       return await runBatch(job, token, current, context);
     } finally {
       clearInterval(renew);
-      await deps.admission.release(current.channelId, lease).catch(() => undefined);
+      await deps.fairness.release(current.channelId, lease).catch(() => undefined);
     }
   }
 

@@ -17,6 +17,7 @@ import { createCampaignControl } from './campaign-control.ts';
 import { createChannelAdmission } from './channel-admission.ts';
 import { createChannelContexts } from './channel-contexts.ts';
 import { createChannelLimiters } from './channel-limiter.ts';
+import { createFairnessGate } from './fairness-gate.ts';
 import { createSendWorker } from './send-worker.ts';
 
 export type WorkerOptions = {
@@ -72,7 +73,7 @@ async function launch(options: WorkerOptions): Promise<WorkerHandle> {
     ...ctx,
     connection: bullConnection,
     contexts,
-    admission: createChannelAdmission(redis, keys, config.jobLockMs * 2),
+    fairness: createFairnessGate({ admission: createChannelAdmission(redis, keys, config.jobLockMs * 2), parallelism: config.batchParallelism }),
     control,
     metrics,
     shutdown: shutdown.signal,
