@@ -70,8 +70,14 @@ async function launch(options: WorkerOptions): Promise<WorkerHandle> {
   setMaxListeners(0, shutdown.signal);
 
   const sender = createSendWorker({
-    ...ctx,
+    config,
+    logger,
+    redis,
     connection: bullConnection,
+    keys,
+    campaigns: ctx.campaigns,
+    ledger: ctx.ledger,
+    queue: ctx.queue,
     contexts,
     fairness: createFairnessGate({ admission: createChannelAdmission(redis, keys, config.jobLockMs * 2), parallelism: config.batchParallelism }),
     control,
