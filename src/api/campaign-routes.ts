@@ -9,7 +9,7 @@ import { createCampaign, type CampaignOptions } from '../producer/create-campaig
 import { EXPORT_OUTCOMES, exportRecipients, formatRows, type ExportOutcome } from '../producer/export-recipients.ts';
 import { readRecipients, recipientsFromValues, type RecipientFormat } from '../producer/read-recipients.ts';
 import { retryCampaign } from '../producer/retry-campaign.ts';
-import { describeCampaign } from '../shared/campaign-report.ts';
+import { describeCampaign } from '../report/campaign-report.ts';
 import { campaignStatus } from '../shared/campaign-status.ts';
 import { LitecastError } from '../shared/errors.ts';
 import type { ApiDeps } from './build-api.ts';

@@ -13,7 +13,7 @@ import { createCampaign } from '../producer/create-campaign.ts';
 import { readRecipients } from '../producer/read-recipients.ts';
 import { createSandbox } from '../sandbox/index.ts';
 import type { Config } from '../shared/config.ts';
-import { describeCampaign } from '../shared/campaign-report.ts';
+import { describeCampaign } from '../report/campaign-report.ts';
 import { funnelTable } from './funnel-table.ts';
 import { startApi } from '../api/start-api.ts';
 import { createAppContext } from '../shared/app-context.ts';

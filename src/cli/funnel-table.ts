@@ -3,7 +3,7 @@
  * median time to delivery, for MM Lite, the Cloud API (by choice), fallbacks from MM Lite, and lite
  * sends Meta delivered via the Cloud API; and for a split campaign the comparison with its CI.
  */
-import type { CampaignReport } from '../shared/campaign-report.ts';
+import type { CampaignReport } from '../report/campaign-report.ts';
 
 /** The funnel as lines of text. */
 export function funnelTable(report: CampaignReport): string[] {

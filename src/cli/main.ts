@@ -15,7 +15,7 @@ import { openRecipientFile } from '../producer/open-recipient-file.ts';
 import { cancelCampaign, pauseCampaign, resumeCampaign } from '../producer/campaign-actions.ts';
 import { campaignStatus } from '../shared/campaign-status.ts';
 import { isFinal } from '../shared/campaign-lifecycle.ts';
-import { describeCampaign } from '../shared/campaign-report.ts';
+import { describeCampaign } from '../report/campaign-report.ts';
 import { EXPORT_OUTCOMES, exportRecipients, formatRows, type ExportOutcome } from '../producer/export-recipients.ts';
 import { retryCampaign } from '../producer/retry-campaign.ts';
 import { watchProgress } from './progress.ts';

@@ -3,7 +3,8 @@
  * is the same message with every lite-only field removed, because `/messages` does not know them
  * (Meta's schemas, whatsapp-api.md §1.2).
  */
-import type { MessagePayload, OutboundMessage } from './message.ts';
+import type { OutboundMessage } from '../shared/outbound-message.ts';
+import type { MessagePayload } from './message-payload.ts';
 
 /** Meta's allowed custom TTL for marketing templates, in seconds (12 hours to 30 days). */
 export const MARKETING_TTL_RANGE = Object.freeze({ min: 43_200, max: 2_592_000 });
@@ -12,7 +13,7 @@ export const MARKETING_TTL_RANGE = Object.freeze({ min: 43_200, max: 2_592_000 }
 export const LITE_ONLY_FIELDS = ['product_policy', 'message_activity_sharing', 'message_send_ttl_seconds'] as const;
 
 /** Meta's limit on `biz_opaque_callback_data`. */
-export const MAX_CALLBACK_DATA_LENGTH = 512;
+const MAX_CALLBACK_DATA_LENGTH = 512;
 
 /** Returns a problem description when `ttlSeconds` is outside the marketing range, else undefined. */
 export function checkTtlSeconds(ttlSeconds: number): string | undefined {

@@ -5,7 +5,7 @@
  * plain errors on an exact lookup of their documented strings (they carry no code); never on a
  * substring of free text.
  */
-import type { Route } from './message.ts';
+import type { Route } from '../shared/outbound-message.ts';
 import type { SendResponse } from './parse-response.ts';
 
 /**

@@ -5,7 +5,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { MessagePayload, Route } from './message.ts';
+import type { Route } from '../shared/outbound-message.ts';
+import type { MessagePayload } from './message-payload.ts';
 import { parseResponse, type SendResponse } from './parse-response.ts';
 
 export type DialogClientOptions = {

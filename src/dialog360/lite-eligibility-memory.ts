@@ -1,21 +1,9 @@
 /**
- * Remembers that MM Lite refused a channel (not onboarded) or one of its templates, so later
- * messages skip the doomed lite call and go straight to `/messages` until the memory expires and
- * the next message probes MM Lite again.
+ * The in-process memory of MM Lite refusals for one channel (the route decision's
+ * `LiteEligibilityMemory`); the one every worker shares through Redis is
+ * worker/redis-lite-memory.ts.
  */
-
-export type LiteRefusal = { code: string; reason: string };
-
-/** The port the send path uses; an in-process version lives here, a Redis one in the worker. */
-export type LiteEligibilityMemory = {
-  /** The refusal remembered for this template (or for the whole channel), if still fresh. */
-  refusal(templateName: string): LiteRefusal | undefined | Promise<LiteRefusal | undefined>;
-  /** Remembers a refusal for the whole channel (`template` undefined) or one template. */
-  remember(template: string | undefined, refusal: LiteRefusal): void | Promise<void>;
-};
-
-/** Scope key for a refusal: the whole channel, or one template. */
-export const CHANNEL_SCOPE = '*';
+import { CHANNEL_SCOPE, type LiteEligibilityMemory, type LiteRefusal } from '../shared/route-decision.ts';
 
 /** In-process memory for one channel, forgetting after `ttlMs`. */
 export function createLiteEligibilityMemory(options: { ttlMs: number; now?: () => number }): LiteEligibilityMemory {

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import { z } from 'zod';
 import { MARKETING_TTL_RANGE } from '../dialog360/build-payload.ts';
-import type { TemplateComponent } from '../dialog360/message.ts';
+import type { TemplateComponent } from '../shared/outbound-message.ts';
 import type { CampaignSpec, Counts } from '../shared/campaign.ts';
 import type { BatchRecipient, CampaignStore, RejectedRow } from '../shared/campaign-store.ts';
 import { validationError, type ChannelStore } from '../shared/channel-store.ts';

@@ -11,7 +11,7 @@
  * if a user value slipped through unescaped, no injected script, style or remote load would run.
  */
 import { createHash } from 'node:crypto';
-import type { CampaignReport } from '../shared/campaign-report.ts';
+import type { CampaignReport } from './campaign-report.ts';
 import type { RejectedRow } from '../shared/campaign-store.ts';
 import { REPORT_PAGE_CHART_SCRIPT } from './report-page-chart.ts';
 import { REPORT_PAGE_APP_SCRIPT } from './report-page-script.ts';

@@ -2,7 +2,7 @@
  * The campaign vocabulary of design.md: states, outcomes, counters. Shared by producer, worker,
  * API and CLI.
  */
-import type { TemplateComponent } from '../dialog360/message.ts';
+import type { TemplateComponent } from './outbound-message.ts';
 import type { CampaignState } from './campaign-lifecycle.ts';
 
 export type { CampaignState } from './campaign-lifecycle.ts';

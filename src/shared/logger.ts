@@ -16,11 +16,6 @@ export function maskPhones(text: string): string {
   return text.replace(PHONE_RUN, (run) => '*'.repeat(run.length - 3) + run.slice(-3));
 }
 
-/** Masks a single phone number for display (same rule as the logger). */
-export function maskPhone(phone: string): string {
-  return phone.length <= 3 ? '***' : '*'.repeat(phone.length - 3) + phone.slice(-3);
-}
-
 /** Returns a copy of a log value with secret fields redacted and phone numbers masked. */
 export function scrubLogValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskPhones(value);

@@ -3,7 +3,7 @@
  * recipient's fields fill them in. Intake checks that every placeholder has a value; the worker
  * renders the components just before the send.
  */
-import type { TemplateComponent } from '../dialog360/message.ts';
+import type { TemplateComponent } from './outbound-message.ts';
 
 const PLACEHOLDER = /\{\{\s*([A-Za-z0-9_][A-Za-z0-9_.-]*)\s*\}\}/g;
 

@@ -10,7 +10,7 @@ import type { SendResponse } from '../dialog360/parse-response.ts';
 export type BreakerOptions = { threshold: number; firstCoolDownMs: number; maxCoolDownMs: number };
 
 // Capped at 10 s so that a channel is back within seconds of 360dialog coming back.
-export const DEFAULT_BREAKER: BreakerOptions = { threshold: 5, firstCoolDownMs: 1_000, maxCoolDownMs: 10_000 };
+const DEFAULT_BREAKER: BreakerOptions = { threshold: 5, firstCoolDownMs: 1_000, maxCoolDownMs: 10_000 };
 
 export type ChannelBreaker = {
   /** Records an answer; returns a cool-down to apply to the channel, in ms, or 0. */

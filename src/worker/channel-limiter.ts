@@ -10,7 +10,7 @@ import Bottleneck from 'bottleneck';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Keys } from '../shared/keys.ts';
-import { abortableSleep } from '../dialog360/send-message.ts';
+import { abortableSleep } from '../shared/abortable-sleep.ts';
 
 /** Longest a limiter slot may be held before the cluster reclaims it (a crashed worker's job). */
 const JOB_EXPIRATION_MS = 30_000;
@@ -20,8 +20,6 @@ export type ChannelLimiter = {
   acquire(signal?: AbortSignal): Promise<void>;
   /** Stops the channel for `ms` in every worker (a throttle verdict). */
   coolDown(ms: number): Promise<void>;
-  /** Milliseconds of cool-down left, for metrics and tests. */
-  coolDownLeft(): number;
 };
 
 export type ChannelLimiters = {
@@ -37,12 +35,12 @@ const MAX_BLOCKS_IN_FLIGHT = 4;
  * CPU, measured); at 1,000 msg/s that is most of Redis's work, so fast channels take slots ten at
  * a time. Slow channels keep one slot per job: a block that goes unused costs them more.
  */
-export function blockSizeFor(mps: number): number {
+function blockSizeFor(mps: number): number {
   return Math.max(1, Math.min(10, Math.floor(mps / 100)));
 }
 
 /** Minimum spacing between two POSTs on a channel, in ms. */
-export function minTimeFor(mps: number, margin: number): number {
+function minTimeFor(mps: number, margin: number): number {
   return 1000 / (mps * margin);
 }
 
@@ -152,7 +150,6 @@ export function createChannelLimiters(deps: { redis: Redis; keys: Keys; margin: 
         await deps.redis.set(cooldownKey, String(until), 'PX', Math.max(1, ms));
         await limiter.publish(`cooldown:${until}`);
       },
-      coolDownLeft: () => Math.max(0, cooldownUntil - Date.now()),
     };
     return { limiter, api, mps: channel.mps };
   }

@@ -6,13 +6,13 @@
  */
 import type { Logger } from 'pino';
 import { encodeCallbackData } from '../dialog360/callback-data.ts';
-import type { OutboundMessage, Route } from '../dialog360/message.ts';
+import type { OutboundMessage, Route } from '../shared/outbound-message.ts';
 import type { SendResult } from '../dialog360/send-message.ts';
 import { campaignDeadline, type Campaign, type CampaignState } from '../shared/campaign.ts';
 import type { BatchRecipient } from '../shared/campaign-store.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { renderComponents } from '../shared/template-components.ts';
-import { routeFor } from '../shared/split-route.ts';
+import { routeFor } from '../shared/route-decision.ts';
 
 export type BatchPorts = {
   ledger: Pick<Ledger, 'entries' | 'claim' | 'release' | 'commit' | 'orphanToUnknown'>;

@@ -5,7 +5,7 @@
  * Reads are cached in-process for a few seconds so the send loop pays no Redis call per message.
  */
 import type { RedisClient as Redis } from '../shared/redis.ts';
-import { CHANNEL_SCOPE, type LiteEligibilityMemory, type LiteRefusal } from '../dialog360/lite-eligibility-memory.ts';
+import { CHANNEL_SCOPE, type LiteEligibilityMemory, type LiteRefusal } from '../shared/route-decision.ts';
 import type { Keys } from '../shared/keys.ts';
 
 const CACHE_MS = 2_000;

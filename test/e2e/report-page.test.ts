@@ -15,7 +15,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/build-api.ts';
 import { renderReportPage } from '../../src/report/render-report-page.ts';
-import type { CampaignReport } from '../../src/shared/campaign-report.ts';
+import type { CampaignReport } from '../../src/report/campaign-report.ts';
 import { createMetrics } from '../../src/shared/metrics.ts';
 import { createEventsQueue } from '../../src/webhooks/events-queue.ts';
 import type { WebhookJob } from '../../src/webhooks/process-webhook.ts';

@@ -341,7 +341,7 @@ describe('webhooks into the funnel', () => {
     expect(report.counts.sentCloud).toBeGreaterThan(150);
     expect(report.counts.sentCloud).toBeLessThan(250);
     expect(report.counts.fallbacks).toBe(0);
-    const { inCloudHoldout } = await import('../../src/shared/split-route.ts');
+    const { inCloudHoldout } = await import('../../src/shared/route-decision.ts');
     const ledger = await f.ledger('split-1');
     for (const { phone: p } of recipients) expect(ledger.get(p)).toMatchObject({ state: 'sent', route: inCloudHoldout('split-1', p, 20) ? 'cloud' : 'lite' });
     // Identical messages apart from the lite-only fields.

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDialogClient, type DialogClient } from '../../src/dialog360/client.ts';
 import { createLiteEligibilityMemory } from '../../src/dialog360/lite-eligibility-memory.ts';
-import type { OutboundMessage } from '../../src/dialog360/message.ts';
+import type { OutboundMessage } from '../../src/shared/outbound-message.ts';
 import { sendMessage, type SendPolicy } from '../../src/dialog360/send-message.ts';
 import { buildLitePayload } from '../../src/dialog360/build-payload.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';

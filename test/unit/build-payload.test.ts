@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LITE_ONLY_FIELDS, buildLitePayload, buildPayload, checkTtlSeconds, toCloudPayload } from '../../src/dialog360/build-payload.ts';
 import { decodeCallbackData, encodeCallbackData } from '../../src/dialog360/callback-data.ts';
-import type { OutboundMessage } from '../../src/dialog360/message.ts';
+import type { OutboundMessage } from '../../src/shared/outbound-message.ts';
 
 const message: OutboundMessage = {
   to: '4915112345678',

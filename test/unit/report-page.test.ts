@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { jsonForScript, renderReportPage, STATIC_REJECTED_LIMIT } from '../../src/report/render-report-page.ts';
-import type { CampaignReport } from '../../src/shared/campaign-report.ts';
+import type { CampaignReport } from '../../src/report/campaign-report.ts';
 import type { RejectedRow } from '../../src/shared/campaign-store.ts';
 
 const EVIL_TEMPLATE = '<script>alert("template")</script>';

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Verdict } from '../../src/dialog360/classify-send-error.ts';
 import { createLiteEligibilityMemory } from '../../src/dialog360/lite-eligibility-memory.ts';
-import type { MessagePayload, OutboundMessage, Route } from '../../src/dialog360/message.ts';
+import type { MessagePayload } from '../../src/dialog360/message-payload.ts';
+import type { OutboundMessage, Route } from '../../src/shared/outbound-message.ts';
 import type { SendResponse } from '../../src/dialog360/parse-response.ts';
 import { sendMessage, type SendPolicy, type SendPorts } from '../../src/dialog360/send-message.ts';
 
@@ -228,7 +229,7 @@ describe('sendMessage', () => {
   });
 
   it('backs off exponentially with jitter, capped', async () => {
-    const { backoffDelay } = await import('../../src/dialog360/send-message.ts');
+    const { backoffDelay } = await import('../../src/dialog360/retry-policy.ts');
     expect(backoffDelay({ baseDelayMs: 100, maxDelayMs: 10_000 }, 0, () => 0)).toBe(100);
     expect(backoffDelay({ baseDelayMs: 100, maxDelayMs: 10_000 }, 3, () => 0.5)).toBe(1_200);
     expect(backoffDelay({ baseDelayMs: 100, maxDelayMs: 1_000 }, 10, () => 0.99)).toBe(1_000);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCampaignOptions } from '../../src/producer/create-campaign.ts';
 import { compareRates, wilsonInterval } from '../../src/shared/compare-rates.ts';
-import { inCloudHoldout, routeFor } from '../../src/shared/split-route.ts';
+import { inCloudHoldout, routeFor } from '../../src/shared/route-decision.ts';
 
 const phones = Array.from({ length: 20_000 }, (_, i) => `4470${String(i).padStart(8, '0')}`);
 

@@ -3,13 +3,13 @@
  * both return it: status and counters, errors by code with their class and meaning, the
  * per-route funnel, and for a split campaign the comparison of MM Lite with the holdout.
  */
-import type { RedisClient as Redis } from './redis.ts';
 import { CODE_RULES } from '../dialog360/classify-send-error.ts';
-import { campaignFunnel, type Funnel, type FunnelRow } from './campaign-funnel.ts';
-import { compareRates, type RateDifference } from './compare-rates.ts';
-import { campaignStatus, type CampaignStatus } from './campaign-status.ts';
-import type { CampaignStore } from './campaign-store.ts';
-import type { Keys } from './keys.ts';
+import { campaignFunnel, type Funnel, type FunnelRow } from '../shared/campaign-funnel.ts';
+import { campaignStatus, type CampaignStatus } from '../shared/campaign-status.ts';
+import type { CampaignStore } from '../shared/campaign-store.ts';
+import { compareRates, type RateDifference } from '../shared/compare-rates.ts';
+import type { Keys } from '../shared/keys.ts';
+import type { RedisClient as Redis } from '../shared/redis.ts';
 
 export type ErrorSummary = { code: string; count: number; class?: string; meaning?: string };
 

@@ -1,6 +1,6 @@
 /**
- * The shapes litecast sends to 360dialog: one marketing template message, and the two routes it
- * can take.
+ * What litecast sends, in its own terms: one marketing template message for one recipient, and
+ * the two routes it can take. The 360dialog wire shape lives in dialog360/message-payload.ts.
  */
 
 /** `lite` = Marketing Messages Lite (`POST /marketing_messages`); `cloud` = Cloud API (`POST /messages`). */
@@ -20,21 +20,4 @@ export type OutboundMessage = {
   activitySharing?: boolean;
   /** `biz_opaque_callback_data`: names campaign and recipient so webhooks can be matched (≤ 512 chars). */
   callbackData: string;
-};
-
-/** The JSON body of a template send; lite-only fields are absent on the cloud route. */
-export type MessagePayload = {
-  messaging_product: 'whatsapp';
-  recipient_type: 'individual';
-  to: string;
-  type: 'template';
-  template: {
-    name: string;
-    language: { policy: 'deterministic'; code: string };
-    components?: TemplateComponent[];
-  };
-  message_send_ttl_seconds?: number;
-  message_activity_sharing?: boolean;
-  product_policy?: 'CLOUD_API_FALLBACK' | 'STRICT';
-  biz_opaque_callback_data?: string;
 };

@@ -1,0 +1,69 @@
+/**
+ * What the worker holds per channel: its 360dialog client (instrumented, with the outage
+ * breaker), its clustered limiter, and its shared MM Lite refusal memory. Built on first use and
+ * rebuilt when the channel's key, base URL or rate changed.
+ */
+import type { Logger } from 'pino';
+import { createDialogClient, type DialogClient } from '../dialog360/client.ts';
+import type { Channel, ChannelStore } from '../shared/channel-store.ts';
+import type { Config } from '../shared/config.ts';
+import type { Keys } from '../shared/keys.ts';
+import type { Metrics } from '../shared/metrics.ts';
+import type { RedisClient as Redis } from '../shared/redis.ts';
+import type { LiteEligibilityMemory } from '../shared/route-decision.ts';
+import { createSecretBox } from '../shared/secret-box.ts';
+import type { ChannelLimiter, ChannelLimiters } from './channel-limiter.ts';
+import { instrumentClient } from './instrument-client.ts';
+import { createRedisLiteMemory } from './redis-lite-memory.ts';
+
+export type ChannelContext = { channel: Channel; client: DialogClient; limiter: ChannelLimiter; liteMemory: LiteEligibilityMemory };
+
+export type ChannelContexts = {
+  /** The channel's context, current with its stored settings; throws a LitecastError when it is gone or its key unreadable. */
+  get(channelId: string): Promise<ChannelContext>;
+  /** Closes every client (the limiters belong to the caller). */
+  close(): void;
+};
+
+export type ChannelContextsDeps = {
+  config: Pick<Config, 'secretKey' | 'httpTimeoutMs' | 'liteReprobeSeconds'>;
+  redis: Redis;
+  keys: Keys;
+  channels: Pick<ChannelStore, 'loadSealed'>;
+  limiters: Pick<ChannelLimiters, 'forChannel'>;
+  metrics: Metrics;
+  logger: Logger;
+};
+
+/** Creates the per-channel context cache of one worker process. */
+export function createChannelContexts(deps: ChannelContextsDeps): ChannelContexts {
+  const { config, logger } = deps;
+  const box = createSecretBox(config.secretKey);
+  const contexts = new Map<string, ChannelContext & { sealedKey: string }>();
+  return {
+    async get(channelId) {
+      const { channel, sealedKey } = await deps.channels.loadSealed(channelId);
+      const cached = contexts.get(channelId);
+      if (cached && cached.sealedKey === sealedKey && cached.channel.baseUrl === channel.baseUrl && cached.channel.mps === channel.mps) return cached;
+      cached?.client.close();
+      const limiter = deps.limiters.forChannel(channel);
+      const client = instrumentClient(createDialogClient({ baseUrl: channel.baseUrl, apiKey: box.open(sealedKey), timeoutMs: config.httpTimeoutMs }), deps.metrics, (coolDownMs) => {
+        logger.warn({ channel: channelId, coolDownMs }, '360dialog unreachable for this channel: cooling down');
+        void limiter.coolDown(coolDownMs).catch(() => undefined);
+      });
+      const context = {
+        channel,
+        sealedKey,
+        client,
+        limiter,
+        liteMemory: createRedisLiteMemory({ redis: deps.redis, keys: deps.keys, channelId, ttlMs: config.liteReprobeSeconds * 1000 }),
+      };
+      contexts.set(channelId, context);
+      return context;
+    },
+    close() {
+      for (const context of contexts.values()) context.client.close();
+      contexts.clear();
+    },
+  };
+}
