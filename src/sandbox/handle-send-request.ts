@@ -174,7 +174,9 @@ function process(deps: SendDeps, request: SendRequest, channel: SandboxChannel |
 
   const wamid = deps.nextWamid();
   // 360dialog's smart routing sends a marketing template given to /messages through MM too.
-  const viaLite = route === 'lite' || (channel.smartRouting && valid.template.category === 'MARKETING');
+  // It checks MM first and falls back to the Cloud API when MM would refuse the message.
+  const liteWouldAccept = valid.template.category === 'MARKETING' && valid.template.liteRefusal === undefined && !state.isLiteIneligible(valid.to);
+  const viaLite = route === 'lite' || (channel.smartRouting && liteWouldAccept);
   const deliveredVia: Route = viaLite && channel.lite === 'onboarded' ? 'lite' : 'cloud';
   const waId = state.config.realisticWaIds ? waIdFor(valid.to) : valid.to;
   const userId = channel.bsuid ? userIdFor(channel.phoneNumberId, valid.to) : undefined;
