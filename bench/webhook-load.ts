@@ -77,6 +77,7 @@ export function buildBodies(config: WebhookLoadConfig, unixSeconds = Math.floor(
             {
               wamid: wamidFor(i, 'msg'),
               to: phone,
+              waId: phone,
               channel: config.channel,
               category: 'marketing_lite',
               bizOpaqueCallbackData: encodeCallbackData(config.campaignId, phone),
@@ -84,6 +85,7 @@ export function buildBodies(config: WebhookLoadConfig, unixSeconds = Math.floor(
             },
             kind,
             unixSeconds,
+            kind === 'sent' || kind === 'delivered',
           ),
         );
       }

@@ -66,10 +66,13 @@ export const CODE_RULES: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [131056, retry('pair rate limit: too many messages to this recipient', { waitMs: 1_000, scope: 'recipient' })],
   // (b) MM Lite refused for eligibility
   [131009, fallback('MM Lite: parameter invalid or template not yet synced', 'message')],
-  [131055, fallback('MM Lite: method not allowed or MM Lite terms not accepted', 'channel')],
+  // 131055 has two meanings (whatsapp-api.md §9); DETAIL_RULES and MESSAGE_RULES tell them apart.
+  // Unrecognised, it keeps the channel-wide reading: the documented terms body has no details.
+  [131055, fallback('MM Lite: MM Lite terms not accepted for this number', 'channel')],
   [134100, fallback('MM Lite: only marketing templates are allowed', 'template')],
   [134101, fallback('MM Lite: template still syncing', 'template')],
   [134102, fallback('MM Lite: template not available for MM Lite', 'template')],
+  [134103, fallback('MM Lite: template not eligible for MM Lite', 'template')],
   // (c) permanent for the recipient
   [130497, recipient('business may not message users in this country')],
   [131062, recipient('recipient identifier (BSUID) not supported for this template')],
@@ -112,6 +115,19 @@ export const CODE_RULES: ReadonlyMap<number, Rule> = new Map<number, Rule>([
 /** `error_data.details` values that change the meaning of a code. */
 const DETAIL_RULES: ReadonlyMap<string, Rule> = new Map([
   ['100|message must be a template message', fallback('MM Lite: message must be a template message', 'message')],
+  // A utility/authentication template on MM: only this template goes via /messages, the number stays on MM.
+  ['131055|only marketing template messages are supported', fallback('MM Lite: only marketing templates are allowed (not a marketing template)', 'template')],
+]);
+
+/**
+ * Documented `message` texts that change a code's meaning where there are no details: 360dialog's
+ * two 131055 bodies [D-MMerr] and Meta's code 200 refusal in its MM OpenAPI examples (HTTP 403).
+ * Exact lookups of whole texts, as listed there.
+ */
+const MESSAGE_RULES: ReadonlyMap<string, Rule> = new Map([
+  ['131055|(#131055) method not allowed', fallback('MM Lite: only marketing templates are allowed (method not allowed)', 'template')],
+  ['131055|(#200) you must accept the marketing messages lite api terms to use the api', fallback('MM Lite: MM Lite terms not accepted for this number', 'channel')],
+  ['200|template not approved for marketing use', fallback('MM Lite: template not approved for marketing use', 'template')],
 ]);
 
 /** 360dialog's own errors carry no code; these documented strings are their identifiers (exact match). */
@@ -166,12 +182,15 @@ export function classifySendError(response: Exclude<SendResponse, { kind: 'accep
       const { error, status, retryAfterMs } = response;
       if (error.code !== undefined) {
         const detailRule = error.details ? DETAIL_RULES.get(`${error.code}|${normalizeIdentifier(error.details)}`) : undefined;
-        const rule = detailRule ?? CODE_RULES.get(error.code) ?? (error.code >= 200 && error.code <= 299 ? fatal('permission missing') : undefined);
+        const messageRule = error.message ? MESSAGE_RULES.get(`${error.code}|${normalizeIdentifier(error.message)}`) : undefined;
+        const rule =
+          detailRule ?? messageRule ?? CODE_RULES.get(error.code) ?? (error.code >= 200 && error.code <= 299 ? fatal('permission missing') : undefined);
         if (rule) return finish(String(error.code), rule, route, retryAfterMs);
         if (error.isTransient || status >= 500) return finish(String(error.code), retry('transient error (unlisted code)'), route, retryAfterMs);
         return finish(String(error.code), fatal('unlisted error code'), route);
       }
-      if (error.envelope === 'd360-plain' && error.message) {
+      // 360dialog's own errors have no code; its rate limit also arrives as `{"error":{"message":…}}`.
+      if (error.message) {
         const rule = D360_PLAIN_RULES.get(normalizeIdentifier(error.message));
         if (rule) return finish(rule.code, rule, route, retryAfterMs);
       }

@@ -22,8 +22,10 @@ export type DialogClientOptions = {
 export type DialogClient = {
   /** POSTs a message to the route's endpoint and returns what happened. */
   send(route: Route, payload: MessagePayload): Promise<SendResponse>;
-  /** POSTs any JSON to a path (e.g. `/v1/configs/webhook`). */
+  /** POSTs any JSON to a path (e.g. `/v1/configs/webhook`); throws only when no answer came. */
   postJson(path: string, body: unknown): Promise<{ status: number; body: string }>;
+  /** GETs a path (e.g. `/v1/configs/templates`); throws only when no answer came. */
+  getJson(path: string): Promise<{ status: number; body: string }>;
   /** Closes the pooled sockets. */
   close(): void;
 };
@@ -47,8 +49,8 @@ export function createDialogClient(options: DialogClientOptions): DialogClient {
   const agent = new transport.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' });
   const basePath = base.pathname === '/' ? '' : base.pathname;
 
-  function request(path: string, body: unknown): Promise<{ status: number; body: string; retryAfter?: string } | SendResponse> {
-    const data = Buffer.from(JSON.stringify(body));
+  function request(path: string, body: unknown, method: 'POST' | 'GET' = 'POST'): Promise<{ status: number; body: string; retryAfter?: string } | SendResponse> {
+    const data = method === 'GET' ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
     return new Promise((resolve) => {
       let written = false;
       let settled = false;
@@ -63,13 +65,12 @@ export function createDialogClient(options: DialogClientOptions): DialogClient {
           protocol: base.protocol,
           hostname: base.hostname,
           port: base.port || (secure ? 443 : 80),
-          method: 'POST',
+          method,
           path: basePath + path,
           agent,
           headers: {
-            'content-type': 'application/json',
+            ...(method === 'GET' ? {} : { 'content-type': 'application/json', 'content-length': data.length }),
             accept: 'application/json',
-            'content-length': data.length,
             'D360-API-KEY': options.apiKey,
           },
         },
@@ -117,6 +118,11 @@ export function createDialogClient(options: DialogClientOptions): DialogClient {
     async postJson(path, body) {
       const result = await request(path, body);
       if ('kind' in result) throw new Error(`POST ${path} failed: ${result.kind === 'network' ? result.message : result.kind}`);
+      return { status: result.status, body: result.body };
+    },
+    async getJson(path) {
+      const result = await request(path, undefined, 'GET');
+      if ('kind' in result) throw new Error(`GET ${path} failed: ${result.kind === 'network' ? result.message : result.kind}`);
       return { status: result.status, body: result.body };
     },
     close() {

@@ -28,8 +28,22 @@ export type ApiError = {
   fbtraceId?: string;
 };
 
+/** Who Meta says the message went to (`contacts[0]`): the number sent, its wa_id, or a BSUID `user_id`. */
+export type SendContact = { input?: string; waId?: string; userId?: string };
+
 export type SendResponse =
-  | { kind: 'accepted'; status: number; wamid: string; messageStatus?: string }
+  | {
+      kind: 'accepted';
+      status: number;
+      wamid: string;
+      /**
+       * `messages[].message_status`: `accepted`, or `held_for_quality_assessment` / `paused` when Meta
+       * holds the template's sends (template pacing): accepted by the API but not sent yet.
+       */
+      messageStatus?: string;
+      /** Identities of the recipient, when the answer lists them (wa_id may differ from the input). */
+      contact?: SendContact;
+    }
   | { kind: 'rejected'; status: number; error: ApiError; retryAfterMs?: number }
   | {
       kind: 'network';
@@ -84,6 +98,16 @@ export function parseErrorBody(body: unknown): ApiError {
   return { envelope: 'none' };
 }
 
+function readContact(contacts: unknown): SendContact | undefined {
+  const first = Array.isArray(contacts) ? asRecord(contacts[0]) : undefined;
+  if (!first) return undefined;
+  const contact: SendContact = {};
+  if (typeof first.input === 'string' && first.input !== '') contact.input = first.input;
+  if (typeof first.wa_id === 'string' && first.wa_id !== '') contact.waId = first.wa_id;
+  if (typeof first.user_id === 'string' && first.user_id !== '') contact.userId = first.user_id;
+  return Object.keys(contact).length > 0 ? contact : undefined;
+}
+
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds. */
 export function parseRetryAfter(header: string | undefined, now = Date.now()): number | undefined {
   if (header === undefined || header.trim() === '') return undefined;
@@ -107,6 +131,8 @@ export function parseResponse(status: number, bodyText: string, retryAfterHeader
     if (first && typeof first.id === 'string' && first.id !== '') {
       const accepted: SendResponse = { kind: 'accepted', status, wamid: first.id };
       if (typeof first.message_status === 'string') accepted.messageStatus = first.message_status;
+      const contact = readContact(asRecord(body)?.contacts);
+      if (contact) accepted.contact = contact;
       return accepted;
     }
     return { kind: 'invalid-body', status, bodySnippet: bodyText.slice(0, SNIPPET) };

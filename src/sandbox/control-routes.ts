@@ -19,9 +19,36 @@ export interface InboundInput {
 /** A marketing-preference change to simulate (`stop` = opt-out, `resume` = opt back in). */
 export interface PreferenceInput {
   channel?: string;
-  from: string;
+  /** The user's wa_id; omit it (and give `userId`) for a BSUID-only webhook. */
+  from?: string;
+  userId?: string;
   value: 'stop' | 'resume';
 }
+
+/** A quick-reply button tap on a sent template (e.g. the "Stop promotions" button). */
+export interface ButtonReplyInput {
+  channel?: string;
+  from?: string;
+  userId?: string;
+  /** Button text (default "Stop promotions"); the payload defaults to the text. */
+  text?: string;
+  payload?: string;
+  /** wamid of the template message the button belongs to. */
+  contextWamid?: string;
+}
+
+/** A template status change Meta announces (`message_template_status_update`). */
+export interface TemplateStatusInput {
+  channel?: string;
+  name: string;
+  language?: string;
+  event: 'PAUSED' | 'DISABLED' | 'APPROVED';
+  /** Meta's reason text (default per event). */
+  reason?: string;
+}
+
+/** One template as `GET /v1/configs/templates` lists it. */
+export type ListedTemplate = Record<string, unknown>;
 
 /** The operations the control endpoints expose; the sandbox object offers the same ones. */
 export interface SandboxControl {
@@ -38,6 +65,10 @@ export interface SandboxControl {
   emitInbound(input: InboundInput): { id: string };
   /** Emits a `user_preferences` webhook (category `marketing_messages`). */
   emitUserPreference(input: PreferenceInput): void;
+  /** Emits a `messages[].type: "button"` webhook; returns its message id. */
+  emitButtonReply(input: ButtonReplyInput): { id: string };
+  /** Sets the template's status (PAUSED/DISABLED refuse later sends) and emits the status webhook. */
+  emitTemplateStatus(input: TemplateStatusInput): void;
   /** Sends every pending webhook now and waits until all are delivered or given up. */
   flushWebhooks(): Promise<void>;
 }
@@ -47,7 +78,9 @@ export interface WebhookSettingsPort {
   /** Channel id for an API key, or undefined when the key is unknown. */
   channelIdForKey(apiKey: string | undefined): string | undefined;
   setWebhook(channelId: string, url: string, headers: Record<string, string>): void;
-  getWebhookUrl(channelId: string): string | undefined;
+  getWebhook(channelId: string): { url: string; headers: Record<string, string> } | undefined;
+  /** The configured templates in 360dialog's listing shape. */
+  listTemplates(): ListedTemplate[];
 }
 
 /** An answer to a non-send request. */
@@ -62,10 +95,32 @@ const inboundSchema = z.strictObject({
   text: z.string(),
   name: z.string().optional(),
 });
-const preferenceSchema = z.strictObject({
+const phoneSchema = z.string().regex(/^\d{6,15}$/, 'expected a phone number, digits only');
+const senderRefinement = (input: { from?: string | undefined; userId?: string | undefined }) => input.from !== undefined || input.userId !== undefined;
+const preferenceSchema = z
+  .strictObject({
+    channel: z.string().min(1).optional(),
+    from: phoneSchema.optional(),
+    userId: z.string().min(1).optional(),
+    value: z.enum(['stop', 'resume']),
+  })
+  .refine(senderRefinement, 'give from (wa_id) or userId');
+const buttonReplySchema = z
+  .strictObject({
+    channel: z.string().min(1).optional(),
+    from: phoneSchema.optional(),
+    userId: z.string().min(1).optional(),
+    text: z.string().min(1).optional(),
+    payload: z.string().min(1).optional(),
+    contextWamid: z.string().min(1).optional(),
+  })
+  .refine(senderRefinement, 'give from (wa_id) or userId');
+const templateStatusSchema = z.strictObject({
   channel: z.string().min(1).optional(),
-  from: z.string().regex(/^\d{6,15}$/, 'expected a phone number, digits only'),
-  value: z.enum(['stop', 'resume']),
+  name: z.string().min(1),
+  language: z.string().min(1).optional(),
+  event: z.enum(['PAUSED', 'DISABLED', 'APPROVED']),
+  reason: z.string().optional(),
 });
 const webhookConfigSchema = z.object({
   url: z.url({ protocol: /^https?$/ }),
@@ -101,11 +156,18 @@ export async function handleControlRequest(
     if (path === '/v1/configs/webhook' || path === '/configs/webhook') {
       const channelId = webhooks.channelIdForKey(request.apiKey);
       if (channelId === undefined) return { status: 401, body: INVALID_API_TOKEN_BODY };
-      if (method === 'GET') return { status: 200, body: { url: webhooks.getWebhookUrl(channelId) ?? null } };
+      // Shape: WEBHOOK_SOURCES.webhookConfig.
+      if (method === 'GET') return { status: 200, body: webhooks.getWebhook(channelId) ?? { url: null, headers: {} } };
       if (method !== 'POST') return undefined;
       const { url, headers } = parse(webhookConfigSchema, parseBody(request.rawBody), 'webhook config');
       webhooks.setWebhook(channelId, url, headers);
-      return { status: 200, body: { url } };
+      return { status: 200, body: { url, headers } };
+    }
+    if ((path === '/v1/configs/templates' || path === '/configs/templates') && method === 'GET') {
+      if (webhooks.channelIdForKey(request.apiKey) === undefined) return { status: 401, body: INVALID_API_TOKEN_BODY };
+      const templates = webhooks.listTemplates();
+      // Shape: WEBHOOK_SOURCES.templatesList (360dialog's paged listing).
+      return { status: 200, body: { count: templates.length, total: templates.length, offset: 0, limit: 1000, filters: {}, sort: ['id'], waba_templates: templates } };
     }
     const route = `${method} ${path}`;
     switch (route) {
@@ -134,6 +196,11 @@ export async function handleControlRequest(
         return { status: 200, body: control.emitInbound(parse(inboundSchema, parseBody(request.rawBody), 'inbound message')) };
       case 'POST /_sandbox/user-preference':
         control.emitUserPreference(parse(preferenceSchema, parseBody(request.rawBody), 'user preference'));
+        return { status: 200, body: { ok: true } };
+      case 'POST /_sandbox/button-reply':
+        return { status: 200, body: control.emitButtonReply(parse(buttonReplySchema, parseBody(request.rawBody), 'button reply')) };
+      case 'POST /_sandbox/template-status':
+        control.emitTemplateStatus(parse(templateStatusSchema, parseBody(request.rawBody), 'template status'));
         return { status: 200, body: { ok: true } };
       case 'POST /_sandbox/flush-webhooks':
         await control.flushWebhooks();

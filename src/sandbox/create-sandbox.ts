@@ -10,7 +10,8 @@ import { randomHex } from './seeded-random.ts';
 import { handleSendRequest, type SendAnswer, type SendDeps } from './handle-send-request.ts';
 import type { Route } from './validate-message.ts';
 import { createWebhookEmitter } from './webhook-emitter.ts';
-import { buildInboundBody, buildUserPreferenceBody } from './webhook-payloads.ts';
+import { listTemplates, templateIdFor } from './list-templates.ts';
+import { buildButtonReplyBody, buildInboundBody, buildTemplateStatusBody, buildUserPreferenceBody } from './webhook-payloads.ts';
 
 /** A running sandbox: a local stand-in for 360dialog's API. */
 export interface Sandbox extends SandboxControl {
@@ -105,7 +106,29 @@ export async function createSandbox(options: CreateSandboxOptions = {}): Promise
     emitUserPreference: (input) => {
       const channel = findChannel(input.channel);
       const unixSeconds = Math.floor(Date.now() / 1000);
-      emitter.sendNow(targetFor(channel), buildUserPreferenceBody(channel, { from: input.from, value: input.value, unixSeconds }));
+      const from = { ...(input.from === undefined ? {} : { waId: input.from }), ...(input.userId === undefined ? {} : { userId: input.userId }) };
+      emitter.sendNow(targetFor(channel), buildUserPreferenceBody(channel, { from, value: input.value, unixSeconds }));
+    },
+    emitButtonReply: (input) => {
+      const channel = findChannel(input.channel);
+      const id = nextWamid();
+      const text = input.text ?? 'Stop promotions';
+      const from = { ...(input.from === undefined ? {} : { waId: input.from }), ...(input.userId === undefined ? {} : { userId: input.userId }) };
+      const tap = { id, from, text, payload: input.payload ?? text, unixSeconds: Math.floor(Date.now() / 1000) };
+      emitter.sendNow(targetFor(channel), buildButtonReplyBody(channel, input.contextWamid === undefined ? tap : { ...tap, contextWamid: input.contextWamid }));
+      return { id };
+    },
+    emitTemplateStatus: (input) => {
+      const channel = findChannel(input.channel);
+      const language = input.language ?? 'en';
+      const template = state.config.templates.find((t) => t.name === input.name && t.language === language);
+      if (template === undefined) throw new Error(`Unknown template "${input.name}" (${language})`);
+      // Later sends see the new status (132015/132016), as they would at Meta.
+      const templates = state.config.templates.map((t) => (t === template ? { ...t, status: input.event } : t));
+      applyConfig(state, { ...state.config, templates }, { faults: false });
+      const reason = input.reason ?? (input.event === 'APPROVED' ? 'NONE' : 'LOW_QUALITY');
+      const change = { event: input.event, templateId: templateIdFor(template), name: template.name, language, category: template.category, reason };
+      emitter.sendNow(targetFor(channel), buildTemplateStatusBody(channel, { ...change, unixSeconds: Math.floor(Date.now() / 1000) }));
     },
     flushWebhooks: () => emitter.flush(),
   };
@@ -115,7 +138,8 @@ export async function createSandbox(options: CreateSandboxOptions = {}): Promise
       state.webhookOverrides.set(channelId, { url, headers });
       state.targets.delete(channelId);
     },
-    getWebhookUrl: (channelId) => resolveWebhookTarget(state, channelId)?.url,
+    getWebhook: (channelId) => resolveWebhookTarget(state, channelId),
+    listTemplates: () => listTemplates(state.config.templates),
   };
 
   const writeAnswer = (request: http.IncomingMessage, response: http.ServerResponse, answer: SendAnswer): void => {

@@ -33,6 +33,8 @@ export const faultEffectSchema = z.discriminatedUnion('type', [
     retryAfterSeconds: z.number().int().nonnegative().default(1),
     /** HTTP status (default 429; 360dialog's docs also show 400 for this answer). */
     httpStatus: z.number().int().min(100).max(599).default(429),
+    /** `plain` = `{"error":"…"}` as documented; `object` = `{"error":{"message":"…"}}` as seen by third-party code. */
+    shape: z.enum(['plain', 'object']).default('plain'),
   }),
   /** Never answers (or answers 504 after `ms`); the message is not accepted. */
   z.strictObject({ type: z.literal('hang'), ms: delaySchema.optional() }),

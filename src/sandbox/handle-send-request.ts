@@ -1,12 +1,19 @@
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { STATUS_CODES } from 'node:http';
 import type { FaultEffect } from './fault-rules.ts';
+import {
+  D360_RATE_LIMIT_OBJECT,
+  D360_RATE_LIMIT_PLAIN,
+  TEMPLATE_NOT_SYNCED,
+  TERMS_NOT_ACCEPTED,
+  type ErrorFixture,
+} from './fixtures/error-bodies.ts';
 import { matchesNumberPattern } from './number-pattern.ts';
 import type { SandboxChannel } from './sandbox-config.ts';
 import {
   buildErrorBody,
   buildMetaError,
-  D360_RATE_LIMIT_BODY,
   describeError,
   INVALID_API_TOKEN_BODY,
   type ErrorEnvelope,
@@ -15,6 +22,7 @@ import {
 import { resolveWebhookTarget, type SandboxState } from './sandbox-state.ts';
 import { randomHex } from './seeded-random.ts';
 import { validateMessage, type Route } from './validate-message.ts';
+import { waIdFor } from './wa-id-for.ts';
 import type { WebhookEmitter } from './webhook-emitter.ts';
 import type { PricingCategory } from './webhook-payloads.ts';
 
@@ -85,6 +93,17 @@ function errorAnswer(deps: SendDeps, route: Route, spec: ErrorSpec, options: { e
   return json(options.httpStatus ?? describeError(spec.code).httpStatus, buildErrorBody(options.envelope ?? defaultEnvelope(route), error));
 }
 
+/** Answers with a documented body from fixtures/error-bodies.ts, as it is. */
+function fixtureAnswer(deps: SendDeps, code: number, fixture: ErrorFixture): SendAnswer {
+  deps.state().stats.recordRejection(code);
+  return json(fixture.httpStatus, fixture.body);
+}
+
+/** A stable business-scoped user id for a number (BSUID channels). */
+function userIdFor(channelId: string, to: string): string {
+  return `SB.${BigInt(`0x${createHash('sha256').update(`${channelId}:${to}`).digest('hex').slice(0, 15)}`).toString()}`;
+}
+
 function applyFault(deps: SendDeps, route: Route, effect: FaultEffect, normal: () => SendAnswer): SendAnswer {
   const stats = deps.state().stats;
   switch (effect.type) {
@@ -103,7 +122,9 @@ function applyFault(deps: SendDeps, route: Route, effect: FaultEffect, normal: (
       return errorAnswer(deps, route, effect, { envelope: effect.envelope, httpStatus: effect.httpStatus });
     case 'd360-rate-limit':
       stats.recordRejection(`http_${effect.httpStatus}`);
-      return json(effect.httpStatus, D360_RATE_LIMIT_BODY, { 'retry-after': String(effect.retryAfterSeconds) });
+      return json(effect.httpStatus, (effect.shape === 'object' ? D360_RATE_LIMIT_OBJECT : D360_RATE_LIMIT_PLAIN).body, {
+        'retry-after': String(effect.retryAfterSeconds),
+      });
     case 'hang':
       // A gateway that finally gives up: the message never reached Meta.
       return effect.ms === undefined ? { kind: 'hang' } : { kind: 'defer', ms: effect.ms, then: () => text(504, 'Gateway Timeout') };
@@ -133,13 +154,13 @@ function process(deps: SendDeps, request: SendRequest, channel: SandboxChannel |
   }
   if (parsed === undefined) return errorAnswer(deps, route, { code: 100, details: 'The request body is not valid JSON.' });
   if (route === 'lite' && channel.lite === 'not-onboarded') {
-    return errorAnswer(deps, route, { code: 131055, details: 'You must accept the Marketing Messages Lite API terms to use the API' });
+    return fixtureAnswer(deps, 131055, TERMS_NOT_ACCEPTED);
   }
   const valid = validateMessage(route, parsed.body, state.templates);
-  if (!valid.ok) return errorAnswer(deps, route, { code: valid.code, details: valid.details });
-  if (route === 'lite' && state.isLiteIneligible(valid.to)) {
-    return errorAnswer(deps, route, { code: 131009, details: 'Recipient is not eligible for marketing messages lite' });
+  if (!valid.ok) {
+    return valid.fixture === undefined ? errorAnswer(deps, route, { code: valid.code, details: valid.details }) : fixtureAnswer(deps, valid.code, valid.fixture);
   }
+  if (route === 'lite' && state.isLiteIneligible(valid.to)) return fixtureAnswer(deps, 131009, TEMPLATE_NOT_SYNCED);
   const recipientError = state.config.recipientErrors.find(
     (rule) => (rule.endpoint === 'any' || rule.endpoint === route) && matchesNumberPattern(rule.match, valid.to),
   );
@@ -152,7 +173,13 @@ function process(deps: SendDeps, request: SendRequest, channel: SandboxChannel |
   }
 
   const wamid = deps.nextWamid();
-  const deliveredVia: Route = route === 'lite' && channel.lite === 'onboarded' ? 'lite' : 'cloud';
+  // 360dialog's smart routing sends a marketing template given to /messages through MM too.
+  // It checks MM first and falls back to the Cloud API when MM would refuse the message.
+  const liteWouldAccept = valid.template.category === 'MARKETING' && valid.template.liteRefusal === undefined && !state.isLiteIneligible(valid.to);
+  const viaLite = route === 'lite' || (channel.smartRouting && liteWouldAccept);
+  const deliveredVia: Route = viaLite && channel.lite === 'onboarded' ? 'lite' : 'cloud';
+  const waId = state.config.realisticWaIds ? waIdFor(valid.to) : valid.to;
+  const userId = channel.bsuid ? userIdFor(channel.phoneNumberId, valid.to) : undefined;
   const category: PricingCategory = deliveredVia === 'lite' ? 'marketing_lite' : (valid.template.category.toLowerCase() as PricingCategory);
   state.log.add({
     wamid,
@@ -174,6 +201,8 @@ function process(deps: SendDeps, request: SendRequest, channel: SandboxChannel |
       {
         wamid,
         to: valid.to,
+        waId,
+        ...(userId === undefined ? {} : { userId }),
         channel,
         target,
         category,
@@ -186,10 +215,11 @@ function process(deps: SendDeps, request: SendRequest, channel: SandboxChannel |
       now,
     );
   }
+  // Shape: WEBHOOK_SOURCES.successBody. BSUID sends carry user_id and no wa_id ([M-send]).
   const success: Record<string, unknown> = {
     messaging_product: 'whatsapp',
-    contacts: [{ input: valid.to, wa_id: valid.to }],
-    messages: [{ id: wamid, message_status: 'accepted' }],
+    contacts: [userId === undefined ? { input: valid.to, wa_id: waId } : { input: valid.to, user_id: userId }],
+    messages: [{ id: wamid, message_status: valid.template.messageStatus }],
   };
   // Meta's MM API example response carries `success: true`; the Cloud API's does not.
   if (route === 'lite') success.success = true;

@@ -33,6 +33,14 @@ const channelSchema = z
      * API (webhooks say `marketing`).
      */
     lite: z.enum(['onboarded', 'not-onboarded', 'meta-fallback']).default('onboarded'),
+    /**
+     * 360dialog's smart routing (on by default for every number, [D-MMtech]): a MARKETING template
+     * sent to `/messages` goes out through MM when the channel is onboarded, so its webhooks say
+     * `marketing_lite`. `false` = the number opted out through 360dialog support.
+     */
+    smartRouting: z.boolean().default(true),
+    /** Business-scoped user ids: statuses carry `recipient_user_id` and no phone, responses `user_id`. */
+    bsuid: z.boolean().default(false),
   })
   .transform((channel) => ({
     ...channel,
@@ -49,6 +57,17 @@ const templateSchema = z.strictObject({
   status: z.enum(['APPROVED', 'PAUSED', 'DISABLED']).default('APPROVED'),
   /** Expected number of body parameters; when set, another count is refused with 132000. */
   bodyParams: z.number().int().nonnegative().optional(),
+  /**
+   * `message_status` in the 200 answer: `held_for_quality_assessment` or `paused` when Meta holds the
+   * template's sends (template pacing) instead of `accepted`.
+   */
+  messageStatus: z.enum(['accepted', 'held_for_quality_assessment', 'paused']).default('accepted'),
+  /** When set, `/marketing_messages` refuses this template with that documented MM refusal (template scope). */
+  liteRefusal: z.union([z.literal(134100), z.literal(134101), z.literal(134102), z.literal(134103), z.literal(200)]).optional(),
+  /** Components as `GET /v1/configs/templates` lists them (default: a body with `bodyParams` placeholders). */
+  components: z.array(z.record(z.string(), z.unknown())).optional(),
+  /** Creation time (ISO) listed by `GET /v1/configs/templates`; default a fixed date long ago. */
+  createdAt: z.iso.datetime().default('2025-01-01T00:00:00Z'),
 });
 
 const recipientErrorSchema = z.strictObject({
@@ -77,6 +96,16 @@ const webhookSchema = z.strictObject({
   deliveredDelayMs: msSchema.default(50),
   /** Delay from acceptance to `read` (ms, default 100). */
   readDelayMs: msSchema.default(100),
+  /**
+   * Pricing on `sent` too (default true, as Meta does); the first of `delivered`/`read` is always
+   * priced and later ones never are.
+   */
+  pricingOnSent: z.boolean().default(true),
+  /**
+   * Put `recipient_id` and `biz_opaque_callback_data` into click events (default false: Meta's click
+   * webhook carries neither). Only for tests of the old per-recipient attribution.
+   */
+  clickRecipientFields: z.boolean().default(false),
   /** Delay from acceptance to a link click (ms, default 150; lite deliveries only). */
   clickDelayMs: msSchema.default(150),
   /** Share of delivered messages that are read (default 0.5). */
@@ -108,10 +137,16 @@ export const sandboxConfigSchema = z
     templates: z
       .array(templateSchema)
       .prefault([{ name: 'litecast_promo', bodyParams: 1 }, { name: 'order_update', category: 'UTILITY' }]),
-    /** Numbers/prefixes that MM Lite refuses with 131009 (the client should fall back to `/messages`). */
+    /**
+     * Numbers/prefixes whose `/marketing_messages` sends get 131009 with the "template not yet
+     * synced" body (a real refusal; the per-recipient selection is only the sandbox's way to pick
+     * who gets it). The client should fall back to `/messages`.
+     */
     liteIneligibleRecipients: z.array(numberPatternSchema).default([]),
     /** Per-recipient errors, synchronous or as a later `failed` webhook. */
     recipientErrors: z.array(recipientErrorSchema).default([]),
+    /** Report Brazilian/Mexican numbers under the wa_id Meta uses for them (default true, see wa-id-for.ts). */
+    realisticWaIds: z.boolean().default(true),
     /** Fault rules active at start (see fault-rules.ts). */
     faults: z.array(faultRuleSchema).default([]),
     /** Seed of every random decision (default 1). */

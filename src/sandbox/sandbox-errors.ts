@@ -4,6 +4,8 @@
  * `code`, so the exact titles matter less than the codes and shapes.
  */
 
+import { INVALID_API_TOKEN } from './fixtures/error-bodies.ts';
+
 /** One catalogued Meta error. */
 export interface CatalogueEntry {
   title: string;
@@ -62,6 +64,7 @@ const CATALOGUE: ReadonlyMap<number, CatalogueEntry> = new Map([
   [134100, entry('Template category not supported', 400, 'Marketing Messages Lite API only supports marketing templates.')],
   [134101, entry('Template is syncing', 400, 'The template is still being synced to Marketing Messages Lite API; try again later.')],
   [134102, entry('Template unavailable', 400, 'The template is not available for Marketing Messages Lite API.')],
+  [134103, entry('Template not eligible', 400, 'The template is not eligible for Marketing Messages Lite API.')],
   [135000, entry('Generic user error', 400, 'Message failed to send because of an unknown error with your request parameters.')],
 ]);
 
@@ -122,8 +125,5 @@ export function buildErrorBody(envelope: ErrorEnvelope, error: MetaError): unkno
   return { error };
 }
 
-/** 360dialog's answer to a missing or unknown `D360-API-KEY` (HTTP 401). */
-export const INVALID_API_TOKEN_BODY = Object.freeze({ error: 'Invalid api token.' });
-
-/** 360dialog's own throttle answer (not Meta's 130429). */
-export const D360_RATE_LIMIT_BODY = Object.freeze({ error: 'You have exceeded the endpoint rate limit' });
+/** 360dialog's answer to a missing or unknown `D360-API-KEY` (HTTP 401); source in fixtures/error-bodies.ts. */
+export const INVALID_API_TOKEN_BODY = Object.freeze(INVALID_API_TOKEN.body);

@@ -1,3 +1,4 @@
+import { MM_TEMPLATE_REFUSALS, NOT_A_MARKETING_TEMPLATE, NOT_A_TEMPLATE_MESSAGE, TEMPLATE_NOT_APPROVED_FOR_MARKETING, type ErrorFixture } from './fixtures/error-bodies.ts';
 import type { SandboxTemplate } from './sandbox-config.ts';
 
 /** `lite` = `POST /marketing_messages`, `cloud` = `POST /messages`. */
@@ -6,7 +7,12 @@ export type Route = 'lite' | 'cloud';
 /** The outcome of validating one send request. */
 export type ValidationResult =
   | { ok: true; to: string; template: SandboxTemplate; bizOpaqueCallbackData: string | undefined }
-  | { ok: false; code: number; details: string };
+  | { ok: false; code: number; details: string; fixture?: ErrorFixture };
+
+const refusal = (fixture: ErrorFixture): ValidationResult => {
+  const error = (fixture.body.detail as { error?: Record<string, unknown> } | undefined)?.error ?? (fixture.body.error as Record<string, unknown>);
+  return { ok: false, code: Number(error.code), details: String(error.message), fixture };
+};
 
 /** Templates by name and language. */
 export type TemplateIndex = ReadonlyMap<string, SandboxTemplate>;
@@ -66,7 +72,9 @@ export function validateMessage(route: Route, body: unknown, templates: Template
     return invalid('Param to must be a phone number in international format, digits only.');
   }
   if (body.type === undefined) return required('type');
-  if (body.type !== 'template') return invalid(`Param type must be "template" on ${endpoint}.`);
+  if (body.type !== 'template') {
+    return route === 'lite' ? refusal(NOT_A_TEMPLATE_MESSAGE) : invalid(`Param type must be "template" on ${endpoint}.`);
+  }
 
   const template = body.template;
   if (!isObject(template)) return required('template');
@@ -100,8 +108,10 @@ export function validateMessage(route: Route, body: unknown, templates: Template
   if (known === undefined) {
     return { ok: false, code: 132001, details: `template name (${template.name}) does not exist in ${language.code}` };
   }
-  if (route === 'lite' && known.category !== 'MARKETING') {
-    return { ok: false, code: 134100, details: `Template category ${known.category} is not supported on Marketing Messages Lite API; only MARKETING templates can be sent.` };
+  // A utility or authentication template on MM is 131055 "Method not allowed" with these details.
+  if (route === 'lite' && known.category !== 'MARKETING') return refusal(NOT_A_MARKETING_TEMPLATE);
+  if (route === 'lite' && known.liteRefusal !== undefined) {
+    return refusal(known.liteRefusal === 200 ? TEMPLATE_NOT_APPROVED_FOR_MARKETING : MM_TEMPLATE_REFUSALS[known.liteRefusal]);
   }
   if (known.status === 'PAUSED') return { ok: false, code: 132015, details: `Template ${known.name} is paused.` };
   if (known.status === 'DISABLED') return { ok: false, code: 132016, details: `Template ${known.name} is disabled.` };

@@ -21,6 +21,8 @@ export type WebhookSettings = SandboxConfig['webhook'];
 export interface ScheduleInput {
   wamid: string;
   to: string;
+  waId: string;
+  userId?: string;
   channel: WebhookChannel;
   target: WebhookTarget;
   category: PricingCategory;
@@ -52,6 +54,8 @@ interface ScheduledEvent {
   message: WebhookMessage;
   target: WebhookTarget;
   clickId?: string;
+  /** Carries pricing (sent, and the first of delivered/read). */
+  priced?: boolean;
 }
 
 interface Batch {
@@ -104,8 +108,8 @@ export function createWebhookEmitter(deps: { settings: () => WebhookSettings; ra
     const unixSeconds = Math.floor(Date.now() / 1000);
     const clicks = event.status === 'click';
     const item = clicks
-      ? buildClickAction(event.message, unixSeconds, event.clickId ?? '', `sandbox.${event.clickId ?? ''}`)
-      : buildStatus(event.message, event.status as StatusName, unixSeconds);
+      ? buildClickAction(event.message, unixSeconds, event.clickId ?? '', `sandbox.${event.clickId ?? ''}`, settings().clickRecipientFields)
+      : buildStatus(event.message, event.status as StatusName, unixSeconds, event.priced === true);
     const key = `${event.message.channel.phoneNumberId}\u0000${clicks ? 'click' : 'status'}\u0000${event.target.url}`;
     let batch = batches.get(key);
     if (batch === undefined) {
@@ -162,15 +166,18 @@ export function createWebhookEmitter(deps: { settings: () => WebhookSettings; ra
       const message: WebhookMessage = {
         wamid: input.wamid,
         to: input.to,
+        waId: input.waId,
+        ...(input.userId === undefined ? {} : { userId: input.userId }),
         channel: input.channel,
         category: input.category,
         bizOpaqueCallbackData: input.bizOpaqueCallbackData,
         conversationId: randomHex(random, 32),
         ...(input.failure === undefined ? {} : { failure: input.failure }),
       };
-      const push = (delay: number, status: ScheduledEvent['status'], clickId?: string) => {
+      const push = (delay: number, status: ScheduledEvent['status'], clickId?: string, priced = false) => {
         const event: ScheduledEvent = { due: now + delay, status, message, target: input.target };
         if (clickId !== undefined) event.clickId = clickId;
+        if (priced) event.priced = true;
         enqueue(delay, event);
         // Meta delivers at least once: a duplicate arrives in a later POST.
         if (status !== 'click' && s.duplicateRate > 0 && random() < s.duplicateRate) {
@@ -182,19 +189,20 @@ export function createWebhookEmitter(deps: { settings: () => WebhookSettings; ra
         push(s.sentDelayMs, 'failed');
         return;
       }
-      push(s.sentDelayMs, 'sent');
+      // Pricing rides on `sent` and on the first of delivered/read (WEBHOOK_SOURCES.pricing).
+      push(s.sentDelayMs, 'sent', undefined, s.pricingOnSent);
       if (!(random() < s.readRate)) {
-        push(s.deliveredDelayMs, 'delivered');
+        push(s.deliveredDelayMs, 'delivered', undefined, true);
         return;
       }
       let readAt = Math.max(s.readDelayMs, s.deliveredDelayMs);
       if (s.outOfOrderRate > 0 && random() < s.outOfOrderRate) {
         // Read overtakes delivered, as receivers must expect (design: "read before delivered").
         readAt = s.deliveredDelayMs;
-        push(readAt, 'read');
+        push(readAt, 'read', undefined, true);
         push(Math.max(s.readDelayMs, readAt + 1), 'delivered');
       } else {
-        push(s.deliveredDelayMs, 'delivered');
+        push(s.deliveredDelayMs, 'delivered', undefined, true);
         push(readAt, 'read');
       }
       if (input.deliveredVia === 'lite' && random() < s.clickRate) {

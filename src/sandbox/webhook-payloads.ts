@@ -1,6 +1,7 @@
 /**
- * Builders of the webhook bodies Meta sends through 360dialog (reference §6): status updates,
- * MM Lite link clicks, inbound text messages and marketing-preference changes. Pure functions.
+ * Builders of the webhook bodies Meta sends through 360dialog (reference §6, §9): status updates,
+ * MM Lite link clicks, inbound texts and button taps, marketing-preference changes and template
+ * status changes. Pure functions; each shape's source is in fixtures/webhook-sources.ts.
  */
 
 /** The sending number as webhooks describe it. */
@@ -20,6 +21,10 @@ export type PricingCategory = 'marketing_lite' | 'marketing' | 'utility' | 'auth
 export interface WebhookMessage {
   wamid: string;
   to: string;
+  /** The id Meta reports for `to` (differs for some BR/MX numbers, see wa-id-for.ts). */
+  waId: string;
+  /** Business-scoped user id; when set, statuses carry it and no phone (a BSUID channel). */
+  userId?: string;
   channel: WebhookChannel;
   category: PricingCategory;
   bizOpaqueCallbackData: string | undefined;
@@ -53,16 +58,16 @@ export function buildWebhookEnvelope(channel: WebhookChannel, field: string, val
   };
 }
 
-/** One entry of `value.statuses[]`; pricing and conversation ride on `sent` and `delivered`. */
-export function buildStatus(message: WebhookMessage, status: StatusName, unixSeconds: number): Record<string, unknown> {
-  const result: Record<string, unknown> = {
-    id: message.wamid,
-    status,
-    timestamp: String(unixSeconds),
-    recipient_id: message.to,
-  };
+/**
+ * One entry of `value.statuses[]`. `withPricing` is decided by the emitter: Meta prices `sent` and
+ * one of `delivered`/`read` (whichever comes first), never `failed` (WEBHOOK_SOURCES.pricing).
+ */
+export function buildStatus(message: WebhookMessage, status: StatusName, unixSeconds: number, withPricing = false): Record<string, unknown> {
+  const result: Record<string, unknown> = { id: message.wamid, status, timestamp: String(unixSeconds) };
+  if (message.userId === undefined) result.recipient_id = message.waId;
+  else result.recipient_user_id = message.userId;
   if (message.bizOpaqueCallbackData !== undefined) result.biz_opaque_callback_data = message.bizOpaqueCallbackData;
-  if (status === 'sent' || status === 'delivered') {
+  if (withPricing && status !== 'failed') {
     result.conversation = { id: message.conversationId, origin: { type: message.category } };
     result.pricing = { billable: true, pricing_model: 'PMP', type: 'regular', category: message.category };
   }
@@ -81,22 +86,27 @@ export function buildStatus(message: WebhookMessage, status: StatusName, unixSec
 }
 
 /**
- * One entry of `value.user_actions[]` for an MM Lite link click. Meta's documented click payload
- * carries no wamid and no recipient at all (only click_id and tracking_token), so nothing in it
- * ties a click to a send. The sandbox adds `recipient_id` and, when the send had one,
- * `biz_opaque_callback_data` (the same names Meta uses on statuses) so litecast can attribute
- * clicks in tests; the envelope's `contacts[].wa_id` carries the recipient the way Meta does for
- * other user-originated events. Both are sandbox extensions: production code must tolerate
- * their absence.
+ * One entry of `value.user_actions[]` for an MM link click, as Meta documents it: click_component,
+ * click_id and tracking_token only; no wamid, no recipient, no callback data (WEBHOOK_SOURCES.click).
+ * `withRecipient` re-adds `recipient_id`/`biz_opaque_callback_data` for tests that still need the
+ * old, invented attribution; it is off by default.
  */
-export function buildClickAction(message: WebhookMessage, unixSeconds: number, clickId: string, trackingToken: string): Record<string, unknown> {
+export function buildClickAction(
+  message: WebhookMessage,
+  unixSeconds: number,
+  clickId: string,
+  trackingToken: string,
+  withRecipient = false,
+): Record<string, unknown> {
   const action: Record<string, unknown> = {
-    action_type: 'marketing_messages_link_click',
     timestamp: String(unixSeconds),
-    marketing_messages_link_click_data: { click_component: 'cta', click_id: clickId, tracking_token: trackingToken },
-    recipient_id: message.to,
+    action_type: 'marketing_messages_link_click',
+    marketing_messages_link_click_data: { tracking_token: trackingToken, click_id: clickId, click_component: 'CTA' },
   };
-  if (message.bizOpaqueCallbackData !== undefined) action.biz_opaque_callback_data = message.bizOpaqueCallbackData;
+  if (withRecipient) {
+    action.recipient_id = message.waId;
+    if (message.bizOpaqueCallbackData !== undefined) action.biz_opaque_callback_data = message.bizOpaqueCallbackData;
+  }
   return action;
 }
 
@@ -105,11 +115,11 @@ export function buildStatusesBody(channel: WebhookChannel, statuses: unknown[]):
   return buildWebhookEnvelope(channel, 'messages', { statuses });
 }
 
-/** A full body for a batch of click actions of one channel. */
+/** A full body for a batch of click actions of one channel (contacts only when actions name a recipient). */
 export function buildUserActionsBody(channel: WebhookChannel, actions: Array<Record<string, unknown>>): unknown {
-  const recipients = [...new Set(actions.map((action) => String(action.recipient_id)))];
+  const recipients = [...new Set(actions.flatMap((action) => (typeof action.recipient_id === 'string' ? [action.recipient_id] : [])))];
   return buildWebhookEnvelope(channel, 'messages', {
-    contacts: recipients.map((waId) => ({ wa_id: waId })),
+    ...(recipients.length === 0 ? {} : { contacts: recipients.map((waId) => ({ wa_id: waId })) }),
     user_actions: actions,
   });
 }
@@ -127,17 +137,83 @@ export function buildInboundBody(
   });
 }
 
-/** A `user_preferences` change: the user stopped or resumed marketing messages. */
+/** Who a user-originated webhook is from: a phone (`wa_id`), or only a business-scoped `user_id`. */
+export interface WebhookSender {
+  waId?: string;
+  userId?: string;
+}
+
+const contactOf = (sender: WebhookSender, name: string) => ({
+  profile: { name },
+  ...(sender.waId === undefined ? {} : { wa_id: sender.waId }),
+  ...(sender.userId === undefined ? {} : { user_id: sender.userId }),
+});
+
+/** A `user_preferences` change: the user stopped or resumed marketing messages (keyed by wa_id, or user_id only). */
 export function buildUserPreferenceBody(
   channel: WebhookChannel,
-  preference: { from: string; value: 'stop' | 'resume'; unixSeconds: number },
+  preference: { from: WebhookSender; value: 'stop' | 'resume'; unixSeconds: number },
 ): unknown {
   const detail =
     preference.value === 'stop' ? 'User requested to stop marketing messages' : 'User requested to resume marketing messages';
+  const { waId, userId } = preference.from;
   return buildWebhookEnvelope(channel, 'user_preferences', {
-    contacts: [{ profile: { name: 'Sandbox User' }, wa_id: preference.from }],
+    contacts: [contactOf(preference.from, 'Sandbox User')],
     user_preferences: [
-      { wa_id: preference.from, detail, category: 'marketing_messages', value: preference.value, timestamp: preference.unixSeconds },
+      {
+        ...(waId === undefined ? {} : { wa_id: waId }),
+        ...(userId === undefined ? {} : { user_id: userId }),
+        detail,
+        category: 'marketing_messages',
+        value: preference.value,
+        timestamp: preference.unixSeconds,
+      },
     ],
   });
+}
+
+/** A quick-reply button tap on a template (e.g. "Stop promotions"): `messages[].type: "button"`. */
+export function buildButtonReplyBody(
+  channel: WebhookChannel,
+  tap: { id: string; from: WebhookSender; payload: string; text: string; contextWamid?: string; unixSeconds: number },
+): unknown {
+  const message: Record<string, unknown> = {
+    ...(tap.from.waId === undefined ? {} : { from: tap.from.waId }),
+    ...(tap.from.userId === undefined ? {} : { from_user_id: tap.from.userId }),
+    id: tap.id,
+    timestamp: String(tap.unixSeconds),
+    type: 'button',
+    button: { payload: tap.payload, text: tap.text },
+  };
+  if (tap.contextWamid !== undefined) message.context = { from: channel.displayPhoneNumber, id: tap.contextWamid };
+  return buildWebhookEnvelope(channel, 'messages', { contacts: [contactOf(tap.from, 'Sandbox User')], messages: [message] });
+}
+
+/** A template status change (`message_template_status_update`), e.g. PAUSED or DISABLED by Meta. */
+export function buildTemplateStatusBody(
+  channel: WebhookChannel,
+  change: { event: string; templateId: string; name: string; language: string; category: string; reason: string; unixSeconds: number },
+): unknown {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: channel.wabaId,
+        time: change.unixSeconds,
+        changes: [
+          {
+            field: 'message_template_status_update',
+            value: {
+              event: change.event,
+              message_template_id: Number(change.templateId),
+              message_template_name: change.name,
+              message_template_language: change.language,
+              message_template_category: change.category,
+              reason: change.reason,
+            },
+          },
+        ],
+      },
+    ],
+  };
 }

@@ -275,6 +275,9 @@ describe('webhooks into the funnel', () => {
         signingSecret: SIGNING_SECRET,
         readRate: 0.5,
         clickRate: 0.5,
+        // Real clicks name no recipient (issue 16); until clicks are attributed per campaign, this
+        // test keeps the sandbox's old per-recipient click fields to exercise the funnel's clicked column.
+        clickRecipientFields: true,
         duplicateRate: 0.3,
         outOfOrderRate: 0.3,
       },
@@ -370,8 +373,9 @@ describe('webhooks into the funnel', () => {
     const res = await app.inject({ method: 'POST', url: '/webhooks/360dialog', headers: hookHeaders(body), payload: body });
     expect(res.statusCode).toBe(200);
     await waitFor(async () => Number(await f.ctx.redis.hget(f.ctx.keys.webhookStats, 'unmatched:no-campaign')) >= 1, { what: 'unmatched counted' });
-    const kept = await f.ctx.redis.lrange(f.ctx.keys.webhookUnmatched, 0, 0);
-    expect(kept[0]).toContain('wamid.unknown-1');
+    // Real click events (no recipient) from earlier campaigns are kept unmatched too, so look past them.
+    const kept = await waitFor(async () => (await f.ctx.redis.lrange(f.ctx.keys.webhookUnmatched, 0, 99)).find((entry) => entry.includes('wamid.unknown-1')), { what: 'unmatched kept' });
+    expect(kept).toContain('wamid.unknown-1');
   });
 
   it('exposes Prometheus metrics for sends, errors, fallbacks, latency, queue depth and webhooks', async () => {

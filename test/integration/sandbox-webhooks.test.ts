@@ -10,6 +10,7 @@ import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 
 const LITE = 'key-lite';
 const FALLBACK = 'key-fallback';
+const OPTED_OUT = 'key-opted-out';
 const SIGNING_SECRET = 'sign-me';
 
 interface Status {
@@ -79,6 +80,8 @@ beforeAll(async () => {
       channels: [
         { apiKey: LITE, phoneNumberId: '200000000000001', displayPhoneNumber: '15550000001', wabaId: '300000000000001', mps: 1000 },
         { apiKey: FALLBACK, phoneNumberId: '200000000000002', mps: 1000, lite: 'meta-fallback' },
+        // A number opted out of 360dialog's smart routing: /messages stays on the Cloud API.
+        { apiKey: OPTED_OUT, phoneNumberId: '200000000000003', mps: 1000, smartRouting: false },
       ],
       recipientErrors: [{ match: '1555123*', code: 131049, async: true }],
       webhook: {
@@ -170,20 +173,18 @@ describe('status webhooks', () => {
     expect(body.entry[0]!.changes[0]!.field).toBe('messages');
     expect(body.entry[0]!.changes[0]!.value.metadata).toEqual({ display_phone_number: '15550000001', phone_number_id: '200000000000001' });
 
+    // Meta's click event names no recipient, wamid or callback data (fixtures/webhook-sources.ts click).
     const [click] = clicks();
-    expect(click).toMatchObject({
-      action_type: 'marketing_messages_link_click',
-      recipient_id: '4915112345678',
-      biz_opaque_callback_data: 'lc1:camp:4915112345678',
-      marketing_messages_link_click_data: { click_component: 'cta' },
-    });
+    expect(click).toMatchObject({ action_type: 'marketing_messages_link_click', marketing_messages_link_click_data: { click_component: 'CTA' } });
+    expect(click).not.toHaveProperty('recipient_id');
+    expect(click).not.toHaveProperty('biz_opaque_callback_data');
     expect(click!.marketing_messages_link_click_data.click_id).toMatch(/^[0-9a-f]{16}$/);
     const clickValue = values().find((v) => v.user_actions !== undefined);
-    expect(clickValue?.contacts).toEqual([{ wa_id: '4915112345678' }]);
+    expect(clickValue?.contacts).toBeUndefined();
   });
 
-  it('prices cloud sends as marketing and never clicks them', async () => {
-    const wamid = await send('cloud', '4915112345679');
+  it('prices cloud sends of a number opted out of smart routing as marketing and never clicks them', async () => {
+    const wamid = await send('cloud', '4915112345679', { key: OPTED_OUT });
     await waitFor(() => statusesOf(wamid).length === 3);
     await sandbox.flushWebhooks();
     expect(statusesOf(wamid)[0]?.pricing?.category).toBe('marketing');
@@ -294,9 +295,10 @@ describe('webhook configuration endpoint', () => {
       body: JSON.stringify({ url: `${receiverUrl}/channel-hook`, headers: { 'x-token': 'abc' } }),
     });
     expect(post.status).toBe(200);
-    expect(await post.json()).toEqual({ url: `${receiverUrl}/channel-hook` });
+    expect(await post.json()).toEqual({ url: `${receiverUrl}/channel-hook`, headers: { 'x-token': 'abc' } });
     const current = await fetch(`${sandbox.url}/v1/configs/webhook`, { headers: { 'D360-API-KEY': LITE } });
-    expect(await current.json()).toEqual({ url: `${receiverUrl}/channel-hook` });
+    // The current configuration includes the sandbox-wide custom headers merged under the channel's.
+    expect(await current.json()).toEqual({ url: `${receiverUrl}/channel-hook`, headers: { authorization: 'Bearer hook-secret', 'x-token': 'abc' } });
 
     await send('lite', '4915112345676');
     await sandbox.flushWebhooks();

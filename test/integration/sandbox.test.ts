@@ -146,9 +146,10 @@ describe('successful sends', () => {
       expect(answer.json.contacts).toEqual([{ input: '4915112345678', wa_id: '4915112345678' }]);
       expect(answer.json.messages[0].message_status).toBe('accepted');
     }
+    // 360dialog's smart routing (on by default) sends a marketing template given to /messages through MM.
     expect(sandbox.messages().map((m) => [m.route, m.deliveredVia])).toEqual([
-      ['cloud', 'cloud'],
-      ['cloud', 'cloud'],
+      ['cloud', 'lite'],
+      ['cloud', 'lite'],
     ]);
   });
 
@@ -231,7 +232,8 @@ describe('payload validation', () => {
     ['to with a plus', litePayload({ to: '+4915112345678' }), 'to'],
     ['to missing', litePayload({ to: undefined }), 'to'],
     ['wrong messaging_product', litePayload({ messaging_product: 'sms' }), 'messaging_product'],
-    ['type text', litePayload({ type: 'text' }), 'type'],
+    // 360dialog's documented answer to a non-template on MM (fixtures/error-bodies.ts NOT_A_TEMPLATE_MESSAGE).
+    ['type text', litePayload({ type: 'text' }), 'Message must be a template message.'],
     ['template name missing', litePayload({}, { name: undefined }), 'template.name'],
     ['language code missing', litePayload({}, { language: { policy: 'deterministic' } }), 'template.language.code'],
   ])('rejects %s on /marketing_messages with 100 naming the field', async (_name, payload, field) => {
@@ -285,11 +287,14 @@ describe('templates', () => {
     expect(answer.status).toBe(200);
   });
 
-  it('refuses a utility template on MM Lite with 134100 but sends it via /messages', async () => {
+  it('refuses a utility template on MM Lite with 131055 "Only marketing template messages are supported" but sends it via /messages', async () => {
     const template = { name: 'order_update', components: [] };
     const lite = await post('/marketing_messages', litePayload({}, template));
     expect(lite.status).toBe(400);
-    expect(metaError(lite, 'wrapped').code).toBe(134100);
+    const error = metaError(lite, 'wrapped');
+    expect(error.code).toBe(131055);
+    expect(error.message).toBe('(#131055) Method not allowed');
+    expect(error.error_data.details).toBe('Only marketing template messages are supported');
     const cloud = await post('/messages', cloudPayload({}, template));
     expect(cloud.status).toBe(200);
   });
@@ -299,20 +304,21 @@ describe('MM Lite eligibility', () => {
   it('refuses every /marketing_messages call of a not-onboarded channel with 131055, while /messages works', async () => {
     const lite = await post('/marketing_messages', litePayload(), { key: NOT_ONBOARDED });
     expect(lite.status).toBe(400);
-    const error = metaError(lite, 'wrapped');
+    // 360dialog's documented not-onboarded body: the terms text is the message, no error_data shown.
+    const error = lite.json.detail.error;
     expect(error.code).toBe(131055);
-    expect(error.error_data.details).toBe('You must accept the Marketing Messages Lite API terms to use the API');
+    expect(error.message).toBe('(#200) You must accept the Marketing Messages Lite API terms to use the API');
     const cloud = await post('/messages', cloudPayload(), { key: NOT_ONBOARDED });
     expect(cloud.status).toBe(200);
     expect(sandbox.stats().rejectedByCode).toEqual({ 131055: 1 });
   });
 
-  it.each(['4930123456789', '4917000000001'])('refuses ineligible recipient %s with 131009 on lite only', async (to) => {
+  it.each(['4930123456789', '4917000000001'])('answers selected recipient %s with the real 131009 (template not synced) on lite only', async (to) => {
     const lite = await post('/marketing_messages', litePayload({ to }));
     expect(lite.status).toBe(400);
     const error = metaError(lite, 'wrapped');
     expect(error.code).toBe(131009);
-    expect(error.error_data.details).toBe('Recipient is not eligible for marketing messages lite');
+    expect(error.error_data.details).toMatch(/not yet available for Marketing Messages Lite API/);
     expect((await post('/messages', cloudPayload({ to }))).status).toBe(200);
   });
 

@@ -41,6 +41,7 @@ const TABLE: Array<[code: number, http: number, lite: VerdictClass, cloud: Verdi
   [134100, 400, 'fallback', 'fatal'],
   [134101, 400, 'fallback', 'fatal'],
   [134102, 400, 'fallback', 'fatal'],
+  [134103, 400, 'fallback', 'fatal'],
   [131063, 400, 'fatal', 'fatal'],
   [131062, 400, 'recipient', 'recipient'],
   [131026, 400, 'recipient', 'recipient'],

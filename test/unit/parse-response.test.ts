@@ -14,7 +14,15 @@ describe('parseResponse', () => {
       status: 200,
       wamid: 'wamid.HBgLNDQxMjM0NTY3ODkwFQIAERgSQzE',
       messageStatus: 'accepted',
+      contact: { input: '441234567890', waId: '441234567890' },
     });
+  });
+
+  it('keeps every identity of the recipient: a wa_id that differs from the input, or a BSUID user_id', () => {
+    const mexico = { contacts: [{ input: '525512345678', wa_id: '5215512345678' }], messages: [{ id: 'wamid.M' }] };
+    expect(parseResponse(200, JSON.stringify(mexico))).toMatchObject({ contact: { input: '525512345678', waId: '5215512345678' } });
+    const bsuid = { contacts: [{ input: '441234567890', user_id: 'US.123' }], messages: [{ id: 'wamid.B' }] };
+    expect(parseResponse(200, JSON.stringify(bsuid))).toMatchObject({ contact: { input: '441234567890', userId: 'US.123' } });
   });
 
   it('a success without message_status still yields the wamid', () => {

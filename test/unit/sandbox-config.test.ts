@@ -8,9 +8,13 @@ describe('parseSandboxConfig', () => {
     expect(config.channels[0]).toMatchObject({ apiKey: 'sandbox-key', mps: 80, lite: 'onboarded' });
     expect(config.channels[0]?.phoneNumberId).toMatch(/^\d{15}$/);
     expect(config.templates).toEqual([
-      { name: 'litecast_promo', language: 'en', category: 'MARKETING', status: 'APPROVED', bodyParams: 1 },
-      { name: 'order_update', language: 'en', category: 'UTILITY', status: 'APPROVED' },
+      { name: 'litecast_promo', language: 'en', category: 'MARKETING', status: 'APPROVED', bodyParams: 1, messageStatus: 'accepted', createdAt: '2025-01-01T00:00:00Z' },
+      { name: 'order_update', language: 'en', category: 'UTILITY', status: 'APPROVED', messageStatus: 'accepted', createdAt: '2025-01-01T00:00:00Z' },
     ]);
+    // Realistic defaults: smart routing on, real wa_ids, pricing on sent, clicks without recipient.
+    expect(config.channels[0]).toMatchObject({ smartRouting: true, bsuid: false });
+    expect(config.realisticWaIds).toBe(true);
+    expect(config.webhook).toMatchObject({ pricingOnSent: true, clickRecipientFields: false });
     expect(config.pairLimit).toEqual({ burst: 45, refillSeconds: 6 });
     expect(config.webhook).toMatchObject({
       sentDelayMs: 20,

@@ -34,6 +34,6 @@ describe('fault rules', () => {
 
   it('applies defaults of effects', () => {
     const [rule] = parseFaultRules([{ effect: { type: 'd360-rate-limit' } }]);
-    expect(rule).toEqual({ endpoint: 'any', rate: 1, effect: { type: 'd360-rate-limit', retryAfterSeconds: 1, httpStatus: 429 } });
+    expect(rule).toEqual({ endpoint: 'any', rate: 1, effect: { type: 'd360-rate-limit', retryAfterSeconds: 1, httpStatus: 429, shape: 'plain' } });
   });
 });

@@ -17,7 +17,7 @@ describe('parseWebhook', () => {
       ],
     });
     expect(parseWebhook(body)).toEqual([
-      { kind: 'status', wamid: 'wamid.A', status: 'delivered', timestampMs: 1731705721000, recipient: '16505551234', callbackData: 'lc1:c1:16505551234', category: 'marketing_lite', phoneNumberId: '106540352242922' },
+      { kind: 'status', wamid: 'wamid.A', status: 'delivered', timestampMs: 1731705721000, recipient: '16505551234', callbackData: 'lc1:c1:16505551234', category: 'marketing_lite', pricingCategory: 'marketing_lite', phoneNumberId: '106540352242922' },
       { kind: 'status', wamid: 'wamid.B', status: 'failed', timestampMs: 1731705722000, recipient: '16505551235', category: 'marketing', errorCode: '131049', phoneNumberId: '106540352242922' },
     ]);
   });
@@ -25,7 +25,7 @@ describe('parseWebhook', () => {
   it('reads MM Lite clicks, user preferences and inbound texts; unknown actions are "other"', () => {
     const click = envelope({ contacts: [{ wa_id: '4915112345678' }], user_actions: [{ action_type: 'marketing_messages_link_click', timestamp: '1731705800', marketing_messages_link_click_data: { click_component: 'cta', click_id: 'k1' } }, { action_type: 'landing_page_view' }] });
     expect(parseWebhook(click)).toEqual([
-      { kind: 'click', timestampMs: 1731705800000, recipient: '4915112345678', clickId: 'k1', phoneNumberId: '106540352242922' },
+      { kind: 'click', timestampMs: 1731705800000, recipient: '4915112345678', clickId: 'k1', clickComponent: 'cta', phoneNumberId: '106540352242922' },
       { kind: 'other', type: 'user_action:landing_page_view' },
     ]);
     const preference = envelope({ user_preferences: [{ wa_id: '16505551234', detail: 'stop', category: 'marketing_messages', value: 'stop', timestamp: 1731705721 }] }, 'user_preferences');
