@@ -11,7 +11,7 @@ import { checkTemplate } from '../../src/dialog360/check-template.ts';
 import { classifySendError } from '../../src/dialog360/classify-send-error.ts';
 import { createDialogClient, type DialogClient } from '../../src/dialog360/client.ts';
 import { configureChannelWebhook, getChannelWebhook } from '../../src/dialog360/configure-channel-webhook.ts';
-import type { Route } from '../../src/dialog360/message.ts';
+import type { Route } from '../../src/shared/outbound-message.ts';
 import type { SendResponse } from '../../src/dialog360/parse-response.ts';
 import { createTemplateCache, fetchChannelTemplates } from '../../src/dialog360/template-cache.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';

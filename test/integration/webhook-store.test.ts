@@ -82,7 +82,7 @@ describe('a status webhook for an unknown recipient', () => {
     expect(await t.campaigns.counts(C)).toMatchObject({ pending: 1, unknown: 1, sent: 0 });
     expect(await t.campaigns.errors(C)).toEqual({ TIMEOUT: 1 });
 
-    const message = { wamid: 'wamid.late', to: P, channel, category: 'marketing_lite' as const, bizOpaqueCallbackData: encodeCallbackData(C, P), conversationId: 'conv1' };
+    const message = { wamid: 'wamid.late', to: P, waId: P, channel, category: 'marketing_lite' as const, bizOpaqueCallbackData: encodeCallbackData(C, P), conversationId: 'conv1' };
     const body = JSON.stringify(buildStatusesBody(channel, [buildStatus(message, 'delivered', 1_700_000_000)]));
     const outcome = await processWebhook(t.store, { body, receivedAt: 1_700_000_000_000 }, async () => undefined);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifySendError, type Verdict } from '../../src/dialog360/classify-send-error.ts';
 import { parseResponse, type SendResponse } from '../../src/dialog360/parse-response.ts';
-import type { Route } from '../../src/dialog360/message.ts';
+import type { Route } from '../../src/shared/outbound-message.ts';
 import {
   D360_RATE_LIMIT_OBJECT,
   D360_RATE_LIMIT_PLAIN,
