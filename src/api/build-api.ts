@@ -8,6 +8,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } f
 import { LitecastError, isLitecastError } from '../shared/errors.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { answerClientError, errorBody, fromFastifyError } from './api-errors.ts';
+import { parseJsonBody } from './parse-json-body.ts';
 import { registerCampaignRoutes } from './campaign-routes.ts';
 import { registerChannelRoutes } from './channel-routes.ts';
 import { registerOpsRoutes } from './ops-routes.ts';
@@ -42,6 +43,14 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(() => (data) => ({ value: data }));
   // Only JSON and the recipient upload types are accepted; anything else is a clear 415.
   app.removeContentTypeParser('text/plain');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text, done) => {
+    try {
+      done(null, parseJsonBody(text as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
 
   await app.register(fastifySwagger, {
     openapi: {

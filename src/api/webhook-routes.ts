@@ -24,6 +24,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ApiDeps): void
   const secretMatches = config.webhookSecret ? secretChecker(config.webhookSecret) : undefined;
   void app.register(async (scope) => {
     // The signature covers the raw bytes, so this scope parses JSON itself.
+    scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
     const handler = async (request: { body: unknown; headers: Record<string, string | string[] | undefined>; params: { channelId?: string } }) => {
