@@ -98,7 +98,7 @@ describe('item 3: webhook URL channel ids', () => {
     expect(await f.ctx.redis.exists(f.ctx.keys.channelSuppressed('mian'))).toBe(0);
     const good = await app.inject({ method: 'POST', url: '/webhooks/360dialog/main', headers: signed(payload), payload });
     expect(good.statusCode).toBe(200);
-    await recordHostile({ table: 'hostile', where: 'webhooks', input: 'a STOP posted to /webhooks/360dialog/<mistyped channel>', result: '404 `LITECAST_ERR_UNKNOWN_CHANNEL`; nothing stored or suppressed' });
+    await recordHostile({ table: 'hostile', where: 'webhooks', input: 'a STOP posted to /webhooks/360dialog/mian (a mistyped channel id)', result: '404 `LITECAST_ERR_UNKNOWN_CHANNEL`; nothing stored or suppressed' });
   });
 });
 
