@@ -185,10 +185,20 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
     });
   }
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Querystring: { includeUnknown?: string } }>(
     '/v1/campaigns/:id/retry',
-    { schema: { summary: 'Send again to recipients whose last error can succeed later (never to those already sent)' } },
-    async (request) => ({ ...(await retryCampaign(ctx, request.params.id)), campaign: await describe(request.params.id) }),
+    {
+      schema: {
+        summary: 'Send again to recipients whose last error can succeed later (never to those already sent); with includeUnknown=true also to unknown ones with no webhook after the quiet period (a few may get it twice)',
+        querystring: { type: 'object', properties: { includeUnknown: { type: 'string', enum: ['true', 'false'] } } },
+      },
+    },
+    async (request) => {
+      const { includeUnknown } = request.query;
+      if (includeUnknown !== undefined && includeUnknown !== 'true' && includeUnknown !== 'false') throw new LitecastError('LITECAST_ERR_VALIDATION', `includeUnknown: must be true or false, got "${includeUnknown.slice(0, 20)}"`);
+      const result = await retryCampaign(ctx, request.params.id, { includeUnknown: includeUnknown === 'true', quietMs: ctx.config.unknownQuietMs });
+      return { ...result, campaign: await describe(request.params.id) };
+    },
   );
 
   app.get<{ Params: { id: string }; Querystring: { outcome?: string; format?: string } }>(

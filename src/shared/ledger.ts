@@ -69,11 +69,14 @@ redis.call('HINCRBY', KEYS[2], 'unknown', 1)
 redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
 return 1`;
 
-/** Lua: a failed recipient goes back to pending for a retry on request. KEYS as COMMIT; ARGV: phone, expected value, code. */
+/**
+ * Lua: a failed (or, on explicit request, unknown) recipient goes back to pending for a retry.
+ * KEYS as COMMIT; ARGV: phone, expected value, code, counter it leaves (`failed` or `unknown`).
+ */
 const REOPEN = `
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('HINCRBY', KEYS[2], 'failed', -1)
+redis.call('HINCRBY', KEYS[2], ARGV[4], -1)
 redis.call('HINCRBY', KEYS[2], 'pending', 1)
 if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[3], -1) end
 return 1`;
@@ -88,7 +91,7 @@ type LedgerRedis = Redis & {
   litecastCommit(ledger: string, counts: string, errors: string, meta: string, ...args: string[]): Promise<number>;
   litecastOrphan(ledger: string, counts: string, errors: string, meta: string, phone: string, claim: string, code: string): Promise<number>;
   litecastRelease(ledger: string, phone: string, token: string): Promise<number>;
-  litecastReopen(ledger: string, counts: string, errors: string, meta: string, phone: string, expected: string, code: string): Promise<number>;
+  litecastReopen(ledger: string, counts: string, errors: string, meta: string, phone: string, expected: string, code: string, from: string): Promise<number>;
 };
 
 /** Registers the ledger scripts on a connection (idempotent). */
@@ -194,9 +197,9 @@ export function createLedger(redis: Redis, keys: Keys) {
       const { value, counters, errorCode } = encodeOutcome(outcome, token ?? '');
       return (await r.litecastCommit(...campaignKeys(campaignId), phone, token ?? '', value, errorCode, String(now), ...counters)) === 1;
     },
-    /** Puts a failed recipient back to pending (only if its value is still `expected`). */
-    async reopen(campaignId: string, phone: string, expected: string, code: string): Promise<boolean> {
-      return (await r.litecastReopen(...campaignKeys(campaignId), phone, expected, code)) === 1;
+    /** Puts a failed (or `unknown`) recipient back to pending (only if its value is still `expected`). */
+    async reopen(campaignId: string, phone: string, expected: string, code: string, from: 'failed' | 'unknown' = 'failed'): Promise<boolean> {
+      return (await r.litecastReopen(...campaignKeys(campaignId), phone, expected, code, from)) === 1;
     },
     /** Turns a dead worker's claim into `unknown` (it may have been sent: never re-sent automatically). */
     async orphanToUnknown(campaignId: string, phone: string, claimValue: string, code = 'WORKER_LOST'): Promise<boolean> {

@@ -15,6 +15,9 @@ import { batchJobId } from '../../src/shared/send-queue.ts';
 import { createEventsQueue } from '../../src/webhooks/events-queue.ts';
 import { createPipelineFixture, PROMO_COMPONENTS, type PipelineFixture } from '../support/pipeline-fixture.ts';
 import { recordHostile } from '../support/record-hostile.ts';
+import { runLitecast } from '../support/spawn-litecast.ts';
+import { childEnv } from '../support/test-env.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const TOKEN = 'test-api-token-0123456789';
 const WEBHOOK_SECRET = 'hook-secret-123';
@@ -253,5 +256,44 @@ describe('item 14: channel base URLs', () => {
     expect(list.body).not.toContain('hunter2');
     expect(list.body).toContain('https://waba-v2.360dialog.io');
     await recordHostile({ table: 'hostile', where: 'API', input: 'a channel base URL at a cloud metadata address, an internal host, any other host; one with user:password', result: '400 `LITECAST_ERR_FORBIDDEN_BASE_URL` (allow-list `LITECAST_ALLOWED_BASE_URLS`); credentials refused and never echoed' });
+  });
+});
+
+describe('item 15: unknown recipients with no webhook', () => {
+  it('are reported as probably not delivered after the quiet period, and re-sent only with includeUnknown, with a warning', async () => {
+    const recipients = Array.from({ length: 3 }, (_, i) => ({ phone: phone(200 + i), name: 'x' }));
+    const created = await app.inject({ method: 'POST', url: '/v1/campaigns', headers: auth, payload: body({ recipients, ttlSeconds: 2_592_000 }) });
+    const { id } = created.json() as { id: string };
+    // Each request went out and its answer never came: the ledger's own path for that is claim, then unknown.
+    for (const r of recipients) {
+      await f.ctx.ledger.claim(id, r.phone, 'tok');
+      await f.ctx.ledger.orphanToUnknown(id, r.phone, 'C|tok', 'TIMEOUT');
+    }
+    for (let index = 0; index < 3; index += 1) await (await f.ctx.queue.getJob(batchJobId(id, index)))?.remove();
+    const finish = (at: number) => f.ctx.redis.hset(f.ctx.keys.campaignMeta(id), 'state', 'completed', 'finishedAt', String(at), 'startAt', String(at - 1_000));
+    await finish(Date.now());
+
+    const fresh = (await app.inject({ method: 'GET', url: `/v1/campaigns/${id}`, headers: auth })).json() as { inDoubt: { unknown: number; verdict: string } };
+    expect(fresh.inDoubt).toMatchObject({ unknown: 3, verdict: 'waiting for webhooks' });
+    const early = await app.inject({ method: 'POST', url: `/v1/campaigns/${id}/retry?includeUnknown=true`, headers: auth });
+    expect(early.statusCode).toBe(409);
+    expect(early.json()).toMatchObject({ error: { message: expect.stringContaining('a status webhook may still arrive') } });
+
+    await finish(Date.now() - 16 * 60_000);
+    const quiet = (await app.inject({ method: 'GET', url: `/v1/campaigns/${id}`, headers: auth })).json() as { inDoubt: { unknown: number; verdict: string; hint: string } };
+    expect(quiet.inDoubt).toMatchObject({ unknown: 3, verdict: 'no webhook: probably not delivered', hint: expect.stringContaining('--include-unknown') });
+    const plain = (await app.inject({ method: 'POST', url: `/v1/campaigns/${id}/retry`, headers: auth })).json() as { requeued: number };
+    expect(plain.requeued).toBe(0);
+
+    const cli = await runLitecast(['campaign', 'retry', id, '--include-unknown', '--json'], childEnv(f.config));
+    expect(cli.code).toBe(0);
+    expect(cli.stderr).toContain('may have been and will get the message twice');
+    expect(JSON.parse(cli.stdout)).toMatchObject({ requeued: 3, unknownRequeued: 3 });
+    await f.startInProcessWorker();
+    await f.waitForState(id, 'completed', 20_000);
+    const after = (await app.inject({ method: 'GET', url: `/v1/campaigns/${id}`, headers: auth })).json() as { counts: Record<string, number>; inDoubt: unknown };
+    expect(after.counts).toMatchObject({ unknown: 0, pending: 0, sent: 3 });
+    expect(after.inDoubt).toBeNull();
+    await recordHostile({ table: 'hostile', where: 'API / CLI', input: '`unknown` recipients with no webhook 15 minutes after the last send; `campaign retry --include-unknown` before and after that', result: 'reported "no webhook: probably not delivered"; re-sent only on the explicit request after the quiet period (409 before), with a warning that a few may arrive twice' });
   });
 });
