@@ -17,7 +17,6 @@ import { createPipelineFixture, PROMO_COMPONENTS, type PipelineFixture } from '.
 import { recordHostile } from '../support/record-hostile.ts';
 import { runLitecast } from '../support/spawn-litecast.ts';
 import { childEnv } from '../support/test-env.ts';
-import { waitFor } from '../support/wait-for.ts';
 
 const TOKEN = 'test-api-token-0123456789';
 const WEBHOOK_SECRET = 'hook-secret-123';
