@@ -210,6 +210,9 @@ describe('item 13: every error in litecast format', () => {
     expectCode(bad.json(), 'LITECAST_ERR_VALIDATION');
     const mismatch = jsonOf(await rawHttp(`POST /v1/campaigns HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${TOKEN}\r\ncontent-type: application/json\r\ncontent-length: 5\r\nconnection: close\r\n\r\n{"a":1}`));
     expect(mismatch.error.code).toMatch(/^LITECAST_ERR_/);
+    const short = await app.inject({ method: 'POST', url: '/v1/campaigns', headers: { ...auth, 'content-type': 'application/json', 'content-length': '100' }, payload: '{"a":1}' });
+    expect(short.statusCode).toBe(400);
+    expect(short.json()).toMatchObject({ error: { code: 'LITECAST_ERR_VALIDATION', message: expect.stringContaining('Content-Length') } });
     const poisoned = await app.inject({ method: 'POST', url: '/v1/campaigns', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"channelId":"main","__proto__":{"x":1}}' });
     expect(poisoned.statusCode).toBe(400);
     expect(poisoned.json()).toMatchObject({ error: { code: 'LITECAST_ERR_VALIDATION', message: expect.stringContaining('__proto__') } });
