@@ -2,34 +2,30 @@
  * Campaigns: create (recipients inline as JSON, or an uploaded CSV/NDJSON body, streamed), list,
  * status with errors and the per-route funnel, pause/resume/cancel, export of recipients, retry.
  */
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { cancelCampaign, pauseCampaign, resumeCampaign } from '../producer/campaign-actions.ts';
-import { createCampaign, type CampaignOptions } from '../producer/create-campaign.ts';
+import { checkOptionNames } from '../producer/check-option-names.ts';
+import { createCampaign, newCampaignId, type CampaignOptions } from '../producer/create-campaign.ts';
+import { markIntakeAlive } from '../producer/intake-liveness.ts';
 import { EXPORT_OUTCOMES, exportRecipients, formatRows, type ExportOutcome } from '../producer/export-recipients.ts';
 import { readRecipients, recipientsFromValues, type RecipientFormat } from '../producer/read-recipients.ts';
 import { retryCampaign } from '../producer/retry-campaign.ts';
 import { describeCampaign } from '../report/campaign-report.ts';
 import { campaignStatus } from '../shared/campaign-status.ts';
 import { LitecastError } from '../shared/errors.ts';
-import type { ApiDeps } from './build-api.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { guardUpload } from './guard-upload.ts';
+import { checkIdempotencyKey, createIdempotency, requestFingerprint } from './idempotency.ts';
+
+/** The query parameters of an upload: the campaign options, with the template spelt out flat. */
+const QUERY_NAMES = ['channelId', 'template', 'language', 'components', 'ttlSeconds', 'route', 'cloudShare', 'batchSize', 'startAt', 'activitySharing', 'id'] as const;
 
 const UPLOAD_TYPES: Record<string, RecipientFormat> = { 'text/csv': 'csv', 'application/csv': 'csv', 'application/x-ndjson': 'ndjson', 'application/jsonl': 'ndjson' };
 
-/** Passes an upload through, failing it once it grows beyond `limit` bytes. */
-function limitBytes(limit: number): Transform {
-  let seen = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      seen += chunk.length;
-      if (seen > limit) done(new LitecastError('LITECAST_ERR_PAYLOAD_TOO_LARGE', `The upload is larger than ${limit} bytes; split the recipients into several campaigns.`));
-      else done(null, chunk);
-    },
-  });
-}
-
 /** Campaign options from the query string of an upload (`?channelId=…&template=…&language=…`). */
 function optionsFromQuery(query: Record<string, string | undefined>): CampaignOptions {
+  checkOptionNames(query, QUERY_NAMES, 'query parameter ');
   const number = (name: string) => {
     const value = query[name];
     if (value === undefined) return undefined;
@@ -71,6 +67,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
   app.addContentTypeParser(Object.keys(UPLOAD_TYPES), (_request, payload, done) => done(null, payload));
 
   const describe = (id: string) => describeCampaign(ctx, id);
+  const idempotency = createIdempotency(ctx.redis, ctx.keys);
 
   app.post<{ Body: unknown; Querystring: Record<string, string | undefined> }>(
     '/v1/campaigns',
@@ -111,9 +108,11 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
       },
     },
     async (request, reply) => {
+      const idempotencyKey = checkIdempotencyKey(request.headers['idempotency-key']);
       const type = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       const format = UPLOAD_TYPES[type];
-      let summary;
+      let options: CampaignOptions;
+      let recipients: unknown[] | undefined;
       if (format) {
         const declared = Number(request.headers['content-length']);
         if (Number.isFinite(declared) && declared > uploadLimit) {
@@ -121,24 +120,43 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
           void reply.header('connection', 'close');
           throw new LitecastError('LITECAST_ERR_PAYLOAD_TOO_LARGE', `The upload is ${declared} bytes, over the limit of ${uploadLimit}; split the recipients into several campaigns.`);
         }
-        const upload = (request.body as Readable).pipe(limitBytes(uploadLimit));
-        try {
-          summary = await createCampaign(ctx, optionsFromQuery(request.query), readRecipients(upload, format));
-        } catch (error) {
-          // The client may still be sending the rest of the upload: answer, then close the
-          // connection instead of reading (or waiting for) the remaining bytes.
-          void reply.header('connection', 'close');
-          throw error;
-        }
+        options = optionsFromQuery(request.query);
       } else {
         const body = request.body;
         if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new LitecastError('LITECAST_ERR_VALIDATION', 'The body must be a JSON object with the campaign options and "recipients".');
-        const { recipients, ...options } = body as Record<string, unknown>;
-        if (recipients === undefined) throw new LitecastError('LITECAST_ERR_VALIDATION', 'Invalid campaign: recipients: required (or upload a CSV/NDJSON file with content-type text/csv or application/x-ndjson).');
-        if (!Array.isArray(recipients)) throw new LitecastError('LITECAST_ERR_VALIDATION', 'recipients must be an array of objects like {"phone": "4915112345678", "name": "Ana"}.');
-        summary = await createCampaign(ctx, options as CampaignOptions, recipientsFromValues(recipients));
+        const { recipients: given, ...rest } = body as Record<string, unknown>;
+        if (given === undefined) throw new LitecastError('LITECAST_ERR_VALIDATION', 'Invalid campaign: recipients: required (or upload a CSV/NDJSON file with content-type text/csv or application/x-ndjson).');
+        if (!Array.isArray(given)) throw new LitecastError('LITECAST_ERR_VALIDATION', 'recipients must be an array of objects like {"phone": "4915112345678", "name": "Ana"}.');
+        options = rest as CampaignOptions;
+        recipients = given;
       }
-      return reply.code(201).send({ id: summary.id, batches: summary.batches, rejected: summary.rejected, counts: summary.counts });
+      // The id is fixed before intake starts, so the intake can mark itself alive under it.
+      const id = options.id ?? newCampaignId();
+
+      const create = async () => {
+        const stopMarking = await markIntakeAlive(ctx.redis, ctx.keys, id);
+        try {
+          const rows = recipients ? recipientsFromValues(recipients) : readRecipients(guardUpload(request.body as Readable, { limitBytes: uploadLimit, idleTimeoutMs: ctx.config.intakeIdleTimeoutMs }), format ?? 'csv');
+          const summary = await createCampaign(ctx, { ...options, id }, rows);
+          return { statusCode: 201, body: { id: summary.id, batches: summary.batches, rejected: summary.rejected, counts: summary.counts } };
+        } catch (error) {
+          // The client may still be sending the rest of an upload: answer, then close the
+          // connection instead of reading (or waiting for) the remaining bytes.
+          if (format) void reply.header('connection', 'close');
+          throw error;
+        } finally {
+          await stopMarking();
+        }
+      };
+      if (!idempotencyKey) {
+        const answer = await create();
+        return reply.code(answer.statusCode).send(answer.body);
+      }
+      // An upload cannot be hashed before it is read: its fingerprint is the options and the declared length.
+      const fingerprint = requestFingerprint(format ? [type, request.query, request.headers['content-length'] ?? null] : [type, request.body]);
+      const answer = await idempotency.run(idempotencyKey, fingerprint, create);
+      if (answer.replayed && format) void reply.header('connection', 'close');
+      return reply.code(answer.statusCode).header('idempotent-replayed', String(answer.replayed)).send(answer.body);
     },
   );
 
@@ -167,10 +185,20 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
     });
   }
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Querystring: { includeUnknown?: string } }>(
     '/v1/campaigns/:id/retry',
-    { schema: { summary: 'Send again to recipients whose last error can succeed later (never to those already sent)' } },
-    async (request) => ({ ...(await retryCampaign(ctx, request.params.id)), campaign: await describe(request.params.id) }),
+    {
+      schema: {
+        summary: 'Send again to recipients whose last error can succeed later (never to those already sent); with includeUnknown=true also to unknown ones with no webhook after the quiet period (a few may get it twice)',
+        querystring: { type: 'object', properties: { includeUnknown: { type: 'string', enum: ['true', 'false'] } } },
+      },
+    },
+    async (request) => {
+      const { includeUnknown } = request.query;
+      if (includeUnknown !== undefined && includeUnknown !== 'true' && includeUnknown !== 'false') throw new LitecastError('LITECAST_ERR_VALIDATION', `includeUnknown: must be true or false, got "${includeUnknown.slice(0, 20)}"`);
+      const result = await retryCampaign(ctx, request.params.id, { includeUnknown: includeUnknown === 'true', quietMs: ctx.config.unknownQuietMs });
+      return { ...result, campaign: await describe(request.params.id) };
+    },
   );
 
   app.get<{ Params: { id: string }; Querystring: { outcome?: string; format?: string } }>(

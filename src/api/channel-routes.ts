@@ -2,7 +2,7 @@
  * Channels: add, list (never with API keys), remove.
  */
 import type { FastifyInstance } from 'fastify';
-import type { ApiDeps } from './build-api.ts';
+import type { ApiDeps } from './api-deps.ts';
 
 const channelSchema = {
   type: 'object',

@@ -4,8 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import { aggregatedMetrics } from '../shared/metrics.ts';
 import { renderReportPage } from '../report/render-report-page.ts';
-import type { ApiDeps } from './build-api.ts';
-import { errorBody } from './build-api.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { errorBody } from './api-errors.ts';
 
 export function registerOpsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { ctx } = deps;

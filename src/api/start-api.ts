@@ -6,13 +6,17 @@ import type { Logger } from 'pino';
 import { createAppContext } from '../shared/app-context.ts';
 import type { Config } from '../shared/config.ts';
 import { createMetrics } from '../shared/metrics.ts';
+import { sweepAbandonedIntakes } from '../producer/intake-liveness.ts';
 import { createEventsQueue } from '../webhooks/events-queue.ts';
 import { buildApi } from './build-api.ts';
 
 export type RunningApi = { app: FastifyInstance; url: string; close(): Promise<void> };
 
 export async function startApi(config: Config, logger: Logger, options: { port?: number; host?: string } = {}): Promise<RunningApi> {
-  const ctx = await createAppContext(config, logger);
+  const ctx = await createAppContext(config, logger, { failFast: true });
+  // Campaigns whose intake died half-way (process killed, Redis lost mid-upload) go before anything else.
+  const swept = await sweepAbandonedIntakes(ctx);
+  if (swept.length > 0) logger.warn({ campaigns: swept }, 'removed campaigns whose intake never finished');
   const eventsQueue = createEventsQueue(ctx.redis, ctx.keys);
   const app = await buildApi({ ctx, eventsQueue, metrics: createMetrics() });
   const address = await app.listen({ port: options.port ?? config.apiPort, host: options.host ?? config.apiHost });

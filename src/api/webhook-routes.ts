@@ -6,7 +6,10 @@ import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { LitecastError } from '../shared/errors.ts';
 import { parseWebhook } from '../webhooks/parse-webhook.ts';
-import { secretChecker, secretsEqual, type ApiDeps } from './build-api.ts';
+import { webhookMetricLabel } from '../webhooks/webhook-metric-label.ts';
+import { isRedisDownError } from './api-errors.ts';
+import type { ApiDeps } from './api-deps.ts';
+import { secretChecker, secretsEqual } from './secret-compare.ts';
 
 /** The custom header to configure on the 360dialog webhook, carrying LITECAST_WEBHOOK_SECRET. */
 export const WEBHOOK_SECRET_HEADER = 'x-litecast-webhook-secret';
@@ -21,10 +24,15 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ApiDeps): void
   const secretMatches = config.webhookSecret ? secretChecker(config.webhookSecret) : undefined;
   void app.register(async (scope) => {
     // The signature covers the raw bytes, so this scope parses JSON itself.
+    scope.removeContentTypeParser('application/json');
     scope.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: 5 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
     const handler = async (request: { body: unknown; headers: Record<string, string | string[] | undefined>; params: { channelId?: string } }) => {
       const started = process.hrtime.bigint();
+      const type = (String(request.headers['content-type'] ?? '').split(';')[0] ?? '').trim().toLowerCase();
+      if (type !== 'application/json') {
+        throw new LitecastError('LITECAST_ERR_UNSUPPORTED_MEDIA_TYPE', `A webhook body must be sent as application/json, not "${type.slice(0, 60) || 'no content type'}"; 360dialog sends JSON, so check what posts to this URL.`);
+      }
       if (!secretMatches) {
         throw new LitecastError('LITECAST_ERR_NOT_READY', 'LITECAST_WEBHOOK_SECRET is not set, so webhooks cannot be authenticated; set it and configure it as a custom header on the 360dialog webhook.');
       }
@@ -35,7 +43,8 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ApiDeps): void
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.from('');
       if (config.webhookSigningSecret) {
         const signature = request.headers['x-360dialog-signature'];
-        if (typeof signature !== 'string' || !secretsEqual(signature.replace(/^sha256=/, ''), webhookSignature(raw, config.webhookSigningSecret))) {
+        // Hex is case-insensitive: an upper-case signature is the same signature.
+        if (typeof signature !== 'string' || !secretsEqual(signature.trim().replace(/^sha256=/i, '').toLowerCase(), webhookSignature(raw, config.webhookSigningSecret))) {
           throw new LitecastError('LITECAST_ERR_WEBHOOK_REJECTED', 'The x-360dialog-signature does not match the body.');
         }
       }
@@ -46,10 +55,16 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ApiDeps): void
       } catch (error) {
         throw new LitecastError('LITECAST_ERR_VALIDATION', `The webhook body is not valid JSON: ${(error as Error).message}`);
       }
-      for (const event of parseWebhook(body)) {
-        deps.metrics.webhookEvents.inc({ type: event.kind === 'status' ? `status:${event.status}` : event.kind, stage: 'received' });
+      try {
+        // A mistyped channel in the URL must not file an opt-out under a key nothing reads.
+        if (request.params.channelId !== undefined) await deps.ctx.channels.get(request.params.channelId);
+        await deps.eventsQueue.add('webhook', { body: text, receivedAt: Date.now(), ...(request.params.channelId ? { channelId: request.params.channelId } : {}) });
+      } catch (error) {
+        // Not stored: a 503 makes 360dialog retry the webhook later instead of dropping it.
+        if (isRedisDownError(error)) throw new LitecastError('LITECAST_ERR_REDIS_UNREACHABLE', 'The webhook could not be stored (Redis is not reachable); send it again later.', undefined, { cause: error });
+        throw error;
       }
-      await deps.eventsQueue.add('webhook', { body: text, receivedAt: Date.now(), ...(request.params.channelId ? { channelId: request.params.channelId } : {}) });
+      for (const event of parseWebhook(body)) deps.metrics.webhookEvents.inc({ type: webhookMetricLabel(event), stage: 'received' });
       deps.metrics.webhookAck.observe(Number(process.hrtime.bigint() - started) / 1e9);
       return { ok: true };
     };

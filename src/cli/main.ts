@@ -217,6 +217,7 @@ export function buildProgram(): Command {
         out(`${report.id}  ${report.state}${report.reason ? ` (${report.reason})` : ''}  channel ${report.channelId}  template ${report.template.name}/${report.template.language}  route ${report.route}`);
         out(Object.entries(report.counts).map(([k, v]) => `${k}=${v}`).join(' '));
         for (const e of report.errorsByCode) out(`error ${e.code} ×${e.count}${e.class ? ` (${e.class}: ${e.meaning})` : ''}`);
+        if (report.inDoubt) out(`unknown ×${report.inDoubt.unknown}: ${report.inDoubt.verdict}; ${report.inDoubt.hint}`);
         for (const line of funnelTable(report)) out(line);
       });
     });
@@ -254,11 +255,13 @@ export function buildProgram(): Command {
   campaign
     .command('retry <id>')
     .description('Send again to the recipients whose last error can succeed later (never to those already sent)')
+    .option('--include-unknown', 'also unknown recipients with no webhook after the quiet period (LITECAST_UNKNOWN_QUIET_MINUTES); a few may get the message twice')
     .option('--json', 'print JSON')
-    .action(async (id: string, opts: { json?: boolean }) => {
+    .action(async (id: string, opts: { json?: boolean; includeUnknown?: boolean }) => {
       await withContext(async (ctx) => {
-        const result = await retryCampaign(ctx, id);
-        out(opts.json ? JSON.stringify(result) : `campaign ${id}: ${result.requeued} recipients queued again in ${result.batches} batches`);
+        const result = await retryCampaign(ctx, id, { includeUnknown: opts.includeUnknown === true, quietMs: ctx.config.unknownQuietMs });
+        if (result.warning) err(`warning: ${result.warning}`);
+        out(opts.json ? JSON.stringify(result) : `campaign ${id}: ${result.requeued} recipients queued again in ${result.batches} batches${result.unknownRequeued ? ` (${result.unknownRequeued} of them unknown)` : ''}`);
       });
     });
   campaign

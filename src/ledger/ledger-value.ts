@@ -104,3 +104,8 @@ export function decodeLedgerValue(value: string | null | undefined): LedgerEntry
       return { state: 'pending' };
   }
 }
+
+/** The stored value of a recipient that a retry may reopen: a failure, or (on explicit request) an `unknown`. */
+export function reopenableValue(entry: Extract<LedgerEntry, { state: 'failed' | 'unknown' }>): string {
+  return entry.state === 'failed' ? encodeOutcome({ outcome: 'failed', code: entry.code, verdictClass: entry.verdictClass }, '').value : encodeOutcome({ outcome: 'unknown', code: entry.code }, entry.token).value;
+}

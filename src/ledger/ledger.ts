@@ -7,7 +7,7 @@ import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { Keys } from '../shared/keys.ts';
 import { AUTO_COMPLETION } from '../shared/campaign-lifecycle.ts';
 import { defineScripts } from '../shared/redis-scripts.ts';
-import { claimValue, decodeLedgerValue, encodeOutcome, unknownOfClaim, type LedgerEntry, type LedgerOutcome } from './ledger-value.ts';
+import { claimValue, decodeLedgerValue, encodeOutcome, reopenableValue, unknownOfClaim, type LedgerEntry, type LedgerOutcome } from './ledger-value.ts';
 
 export { decodeLedgerValue, type LedgerEntry, type LedgerOutcome } from './ledger-value.ts';
 
@@ -65,10 +65,12 @@ export function createLedger(redis: Redis, keys: Keys) {
       const args = [phone, token ? claimValue(token) : '', unknown.prefix, unknown.suffix, value, errorCode, String(now), AUTO_COMPLETION.completeFrom.join(','), AUTO_COMPLETION.stampFrom.join(','), ...counters];
       return (await run('commit', keyList, args)) === 1;
     },
-    /** Puts a failed recipient back to pending (only if it still holds that failure). */
-    async reopen(campaignId: string, phone: string, failure: { code: string; verdictClass: string }): Promise<boolean> {
-      const { value } = encodeOutcome({ outcome: 'failed', ...failure }, '');
-      return (await run('reopen', counterKeys(campaignId), [phone, value, failure.code])) === 1;
+    /**
+     * Puts a failed recipient (or, on explicit request, an `unknown` one) back to pending, only if
+     * its value is still the one read.
+     */
+    async reopen(campaignId: string, phone: string, entry: Extract<LedgerEntry, { state: 'failed' | 'unknown' }>): Promise<boolean> {
+      return (await run('reopen', counterKeys(campaignId), [phone, reopenableValue(entry), entry.code, entry.state])) === 1;
     },
     /** Turns a dead worker's claim into `unknown` (it may have been sent: never re-sent automatically). */
     async orphanToUnknown(campaignId: string, phone: string, token: string, code = 'WORKER_LOST'): Promise<boolean> {

@@ -1,16 +1,18 @@
 --[[
-  A failed recipient goes back to pending, for a retry the user asked for.
+  A failed (or, on explicit request, unknown) recipient goes back to pending, for a retry the
+  user asked for.
   KEYS[1]  the campaign's ledger hash
   KEYS[2]  the campaign's counts hash
   KEYS[3]  the campaign's errors-by-code hash
   ARGV[1]  phone
   ARGV[2]  the failed value it must still hold
   ARGV[3]  its error code, taken off the errors count ('' = none)
+  ARGV[4]  the counter it leaves: 'failed' or 'unknown'
   Returns 1 when reopened, 0 when the value changed meanwhile.
 ]]
 if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('HDEL', KEYS[1], ARGV[1])
-redis.call('HINCRBY', KEYS[2], 'failed', -1)
+redis.call('HINCRBY', KEYS[2], ARGV[4], -1)
 redis.call('HINCRBY', KEYS[2], 'pending', 1)
 if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[3], -1) end
 return 1

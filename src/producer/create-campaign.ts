@@ -15,6 +15,8 @@ import { validationError, type ChannelStore } from '../shared/channel-store.ts';
 import { LitecastError, isLitecastError } from '../shared/errors.ts';
 import { enqueueBatches, type BatchJobData } from '../shared/send-queue.ts';
 import { checkComponents, missingPlaceholders, placeholdersOf } from '../shared/template-components.ts';
+import { checkJsonShape } from './check-json-shape.ts';
+import { checkOptionNames } from './check-option-names.ts';
 import { normalizePhone } from './normalize-phone.ts';
 import type { ReadItem } from './read-recipients.ts';
 
@@ -52,6 +54,26 @@ export const campaignOptionsSchema = z.object({
 
 export type CampaignOptions = z.input<typeof campaignOptionsSchema>;
 
+/** Every option name a campaign takes (a misspelt one is refused, not ignored). */
+export const OPTION_NAMES = ['id', 'channelId', 'template', 'ttlSeconds', 'route', 'cloudShare', 'activitySharing', 'startAt', 'batchSize'] as const;
+const TEMPLATE_OPTION_NAMES = ['name', 'language', 'components'] as const;
+
+/** How far in the past a `startAt` may be (clock skew, a slow upload) before it is refused. */
+const START_AT_PAST_TOLERANCE_MS = 5 * 60_000;
+/** How far ahead a campaign may be scheduled: a year (Meta's marketing TTL is 30 days anyway). */
+const START_AT_MAX_AHEAD_MS = 366 * 24 * 3600_000;
+
+/** A `startAt` within bounds, or a 400 saying which bound and what to do. */
+function checkStartAt(startAt: number, now: number): number {
+  if (!Number.isFinite(startAt) || startAt > now + START_AT_MAX_AHEAD_MS) {
+    throw new LitecastError('LITECAST_ERR_VALIDATION', 'Invalid campaign: startAt: must be at most a year ahead; give an ISO 8601 time such as 2026-12-01T09:00:00Z.');
+  }
+  if (startAt < now - START_AT_PAST_TOLERANCE_MS) {
+    throw new LitecastError('LITECAST_ERR_VALIDATION', `Invalid campaign: startAt: ${new Date(Math.max(startAt, -8.64e15)).toISOString()} is in the past; leave startAt out to start now.`);
+  }
+  return startAt;
+}
+
 export type IntakeSummary = { id: string; batches: number; counts: Counts; rejected: number };
 
 export type IntakeDeps = {
@@ -68,10 +90,15 @@ export function newCampaignId(now = Date.now()): string {
 
 /** Validates the options into a CampaignSpec (throws LITECAST_ERR_VALIDATION naming each field). */
 export function parseCampaignOptions(options: CampaignOptions, now = Date.now()): CampaignSpec {
+  if (options !== null && typeof options === 'object') {
+    checkOptionNames(options, OPTION_NAMES);
+    if (options.template !== null && typeof options.template === 'object') checkOptionNames(options.template, TEMPLATE_OPTION_NAMES, 'template.');
+    checkJsonShape((options.template as { components?: unknown } | undefined)?.components, 'template.components');
+  }
   const parsed = campaignOptionsSchema.safeParse(options);
   if (!parsed.success) throw validationError(parsed.error.issues, 'campaign');
   const o = parsed.data;
-  const startAt = o.startAt === undefined ? now : typeof o.startAt === 'number' ? o.startAt : Date.parse(o.startAt);
+  const startAt = o.startAt === undefined ? now : checkStartAt(typeof o.startAt === 'number' ? o.startAt : Date.parse(o.startAt), now);
   const spec: CampaignSpec = {
     id: o.id ?? newCampaignId(now),
     channelId: o.channelId,

@@ -1,8 +1,8 @@
 /**
  * "Send again to the recipients whose last error can succeed later": failures that were still
  * transient when the retries ran out (class retry or throttle) and Meta's per-user marketing cap
- * (131049, which lifts after a day). Never a recipient already sent, and never an `unknown` one
- * (it may have been sent).
+ * (131049, which lifts after a day). Never a recipient already sent; an `unknown` one (it may
+ * have been sent) only on explicit request, after the quiet period with no webhook.
  */
 import type { CampaignStore, BatchRecipient } from '../shared/campaign-store.ts';
 import type { Keys } from '../shared/keys.ts';
@@ -10,6 +10,7 @@ import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { Ledger, LedgerEntry } from '../ledger/ledger.ts';
 import { allowsRetry, TRANSITIONS } from '../shared/campaign-lifecycle.ts';
 import { LitecastError } from '../shared/errors.ts';
+import { isQuiet } from '../shared/in-doubt.ts';
 import { enqueueBatches, type BatchJobData } from '../shared/send-queue.ts';
 import type { Queue } from 'bullmq';
 
@@ -22,8 +23,29 @@ export function canSucceedLater(entry: LedgerEntry): boolean {
 
 export type RetryDeps = { redis: Redis; keys: Keys; campaigns: CampaignStore; ledger: Ledger; queue: Queue<BatchJobData> };
 
-export async function retryCampaign(deps: RetryDeps, campaignId: string): Promise<{ requeued: number; batches: number }> {
+export type RetryOptions = {
+  /**
+   * Also send again to `unknown` recipients that had no webhook for the quiet period after the
+   * campaign's last send. Only on explicit request: a few of them may have arrived, and get it twice.
+   */
+  includeUnknown?: boolean;
+  /** The quiet period (`LITECAST_UNKNOWN_QUIET_MINUTES`), in ms. */
+  quietMs?: number;
+  now?: number;
+};
+
+export type RetryResult = { requeued: number; batches: number; unknownRequeued?: number; warning?: string };
+
+/** Warning that goes with every `--include-unknown` retry. */
+export const INCLUDE_UNKNOWN_WARNING = 'unknown recipients had no answer and no webhook: most were never delivered, but a few may have been and will get the message twice.';
+
+export async function retryCampaign(deps: RetryDeps, campaignId: string, options: RetryOptions = {}): Promise<RetryResult> {
   const campaign = await deps.campaigns.require(campaignId);
+  const quietMs = options.quietMs ?? 15 * 60_000;
+  if (options.includeUnknown && !isQuiet(campaign, quietMs, options.now)) {
+    const when = campaign.finishedAt === undefined ? 'after the campaign has finished sending' : `after ${new Date(campaign.finishedAt + quietMs).toISOString()}`;
+    throw new LitecastError('LITECAST_ERR_INVALID_STATE', `Cannot include unknown recipients of "${campaignId}" yet: a status webhook may still arrive for them. Try again ${when} (LITECAST_UNKNOWN_QUIET_MINUTES sets the wait).`);
+  }
   if (!allowsRetry(campaign.state)) {
     throw new LitecastError('LITECAST_ERR_INVALID_STATE', `Cannot retry campaign "${campaignId}": it is ${campaign.state} (retry works when it is completed or running; resume a paused one first).`);
   }
@@ -35,12 +57,18 @@ export async function retryCampaign(deps: RetryDeps, campaignId: string): Promis
   };
 
   const reopened: BatchRecipient[] = [];
+  let unknownRequeued = 0;
   for await (const [phone, entry] of deps.ledger.scan(campaignId)) {
-    if (entry.state !== 'failed' || !canSucceedLater(entry)) continue;
+    const reopenable = (entry.state === 'unknown' && options.includeUnknown === true) || canSucceedLater(entry);
+    if (!reopenable || (entry.state !== 'failed' && entry.state !== 'unknown')) continue;
     const recipient = await recipientOf(phone);
-    if (recipient && (await deps.ledger.reopen(campaignId, phone, entry))) reopened.push(recipient);
+    if (recipient && (await deps.ledger.reopen(campaignId, phone, entry))) {
+      reopened.push(recipient);
+      if (entry.state === 'unknown') unknownRequeued += 1;
+    }
   }
-  if (reopened.length === 0) return { requeued: 0, batches: 0 };
+  const unknownPart = options.includeUnknown ? { unknownRequeued, warning: INCLUDE_UNKNOWN_WARNING } : {};
+  if (reopened.length === 0) return { requeued: 0, batches: 0, ...unknownPart };
 
   const first = campaign.batches;
   const indexes: number[] = [];
@@ -51,5 +79,5 @@ export async function retryCampaign(deps: RetryDeps, campaignId: string): Promis
   }
   if (campaign.state !== TRANSITIONS.retry.to) await deps.campaigns.transition(campaignId, 'retry');
   await enqueueBatches(deps.queue, campaignId, indexes, { generation: await deps.campaigns.nextGeneration(campaignId) });
-  return { requeued: reopened.length, batches: indexes.length };
+  return { requeued: reopened.length, batches: indexes.length, ...unknownPart };
 }

@@ -8,6 +8,8 @@ import { campaignFunnel, type Funnel, type FunnelRow } from '../shared/campaign-
 import { campaignStatus, type CampaignStatus } from '../shared/campaign-status.ts';
 import type { CampaignStore } from '../shared/campaign-store.ts';
 import { compareRates, type RateDifference } from '../shared/compare-rates.ts';
+import type { Config } from '../shared/config.ts';
+import { inDoubtSummary, type InDoubt } from '../shared/in-doubt.ts';
 import type { Keys } from '../shared/keys.ts';
 import type { RedisClient as Redis } from '../shared/redis.ts';
 
@@ -21,7 +23,7 @@ export type Comparison = {
   deliveryMs: { lite: FunnelRow['deliveryMs']; cloud: FunnelRow['deliveryMs'] };
 };
 
-export type CampaignReport = CampaignStatus & { cloudShare?: number; errorsByCode: ErrorSummary[]; funnel: Funnel; comparison: Comparison | null };
+export type CampaignReport = CampaignStatus & { cloudShare?: number; errorsByCode: ErrorSummary[]; funnel: Funnel; comparison: Comparison | null; inDoubt: InDoubt | null };
 
 /** The comparison of a split campaign's two groups (null for other campaigns). */
 export function compareGroups(funnel: Funnel, cloudShare: number | undefined): Comparison | null {
@@ -35,8 +37,13 @@ export function compareGroups(funnel: Funnel, cloudShare: number | undefined): C
   };
 }
 
-export async function describeCampaign(deps: { redis: Redis; keys: Keys; campaigns: CampaignStore }, id: string): Promise<CampaignReport> {
+/** The quiet period when no config is given (`LITECAST_UNKNOWN_QUIET_MINUTES`' default). */
+const DEFAULT_QUIET_MS = 15 * 60_000;
+
+export async function describeCampaign(deps: { redis: Redis; keys: Keys; campaigns: CampaignStore; config?: Pick<Config, 'unknownQuietMs'> }, id: string): Promise<CampaignReport> {
   const status = await campaignStatus(deps.campaigns, id);
+  const finishedAt = status.finishedAt === undefined ? undefined : Date.parse(status.finishedAt);
+  const inDoubt = inDoubtSummary({ id, ...(finishedAt !== undefined ? { finishedAt } : {}) }, status.counts.unknown, deps.config?.unknownQuietMs ?? DEFAULT_QUIET_MS);
   const errorsByCode = Object.entries(status.errors)
     .filter(([, count]) => count > 0)
     .sort((a, b) => b[1] - a[1])
@@ -46,5 +53,5 @@ export async function describeCampaign(deps: { redis: Redis; keys: Keys; campaig
     });
   const funnel = await campaignFunnel(deps.redis, deps.keys, id, status.counts);
   const cloudShare = status.route === 'split' ? status.cloudShare : undefined;
-  return { ...status, errorsByCode, funnel, comparison: compareGroups(funnel, cloudShare) };
+  return { ...status, errorsByCode, funnel, comparison: compareGroups(funnel, cloudShare), inDoubt };
 }

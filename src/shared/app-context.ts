@@ -26,11 +26,21 @@ export type AppContext = {
   close(): Promise<void>;
 };
 
+export type AppContextOptions = {
+  /**
+   * Fail commands at once while Redis is unreachable instead of queueing them until it is back.
+   * The API wants this: a request must not take effect after its client has given up.
+   */
+  failFast?: boolean;
+};
+
 /** Connects to Redis (failing fast with how to start it) and builds the stores. */
-export async function createAppContext(config: Config, logger: Logger): Promise<AppContext> {
+export async function createAppContext(config: Config, logger: Logger, options: AppContextOptions = {}): Promise<AppContext> {
   await assertRedisReachable(config.redisUrl);
-  const redis = createRedis(config.redisUrl);
+  const redis = createRedis(config.redisUrl, 'command', options.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false } : {});
   redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
+  // Without an offline queue, commands before the connection is ready would fail.
+  if (options.failFast && redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   const keys = createKeys(config.namespace);
   const queue = createSendQueue(redis, keys);
   return {
@@ -38,7 +48,7 @@ export async function createAppContext(config: Config, logger: Logger): Promise<
     logger,
     redis,
     keys,
-    channels: createChannelStore(redis, keys, createSecretBox(config.secretKey)),
+    channels: createChannelStore(redis, keys, createSecretBox(config.secretKey), config.allowedBaseUrls),
     campaigns: createCampaignStore(redis, keys),
     ledger: createLedger(redis, keys),
     queue,

@@ -5,6 +5,7 @@
  */
 import type { RedisClient as Redis } from './redis.ts';
 import { z } from 'zod';
+import { assertAllowedBaseUrl, withoutCredentials } from './base-url-policy.ts';
 import { LitecastError } from './errors.ts';
 import type { Keys } from './keys.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -35,10 +36,14 @@ export function validationError(issues: z.core.$ZodIssue[], what: string): Litec
   return new LitecastError('LITECAST_ERR_VALIDATION', `Invalid ${what}: ${problems.join('; ')}`, { problems });
 }
 
-export function createChannelStore(redis: Redis, keys: Keys, box: SecretBox) {
+/**
+ * @param allowedBaseUrls origins a new channel's base URL may use (`LITECAST_ALLOWED_BASE_URLS`);
+ *   unset: not checked (the worker only reads channels).
+ */
+export function createChannelStore(redis: Redis, keys: Keys, box: SecretBox, allowedBaseUrls?: readonly string[]) {
   const toPublic = (stored: StoredChannel): Channel => ({
     id: stored.id,
-    baseUrl: stored.baseUrl,
+    baseUrl: withoutCredentials(stored.baseUrl),
     mps: stored.mps,
     createdAt: stored.createdAt,
     apiKeyEncrypted: stored.apiKey.startsWith('enc:'),
@@ -55,6 +60,7 @@ export function createChannelStore(redis: Redis, keys: Keys, box: SecretBox) {
     async add(input: ChannelInput, options: { replace?: boolean } = {}): Promise<Channel> {
       const parsed = channelInputSchema.safeParse(input);
       if (!parsed.success) throw validationError(parsed.error.issues, 'channel');
+      if (allowedBaseUrls) assertAllowedBaseUrl(parsed.data.baseUrl, allowedBaseUrls);
       const stored: StoredChannel = {
         id: parsed.data.id,
         baseUrl: parsed.data.baseUrl,

@@ -68,6 +68,24 @@ const schema = z.object({
   LITECAST_JOB_LOCK_MS: int(1_000, 600_000).default(30_000),
   /** Share of a channel's messages-per-second litecast aims at, so timing jitter never crosses the limit. Default 0.97. */
   LITECAST_RATE_MARGIN: z.coerce.number().min(0.5).max(1).default(0.97),
+  /**
+   * How long an upload to `POST /v1/campaigns` may send nothing before the API gives up on it and
+   * removes the half-read campaign, in milliseconds. Default 60000.
+   */
+  LITECAST_INTAKE_IDLE_TIMEOUT_MS: int(1_000, 3_600_000).default(60_000),
+  /**
+   * Comma-separated origins (`https://host[:port]`) a channel's base URL may point at, so a channel
+   * cannot aim the workers (and its API key) at an internal service. Default: 360dialog's hosts plus
+   * loopback (for the bundled sandbox).
+   */
+  LITECAST_ALLOWED_BASE_URLS: z
+    .string()
+    .default('https://waba-v2.360dialog.io,https://waba-sandbox.360dialog.io,http://127.0.0.1,http://localhost,http://[::1]'),
+  /**
+   * Minutes after a campaign's last send after which an `unknown` recipient with no webhook is
+   * reported as "no webhook: probably not delivered". Default 15.
+   */
+  LITECAST_UNKNOWN_QUIET_MINUTES: int(1, 7 * 24 * 60).default(15),
 });
 
 export type Config = Readonly<{
@@ -90,6 +108,9 @@ export type Config = Readonly<{
   batchParallelism: number;
   jobLockMs: number;
   rateMargin: number;
+  intakeIdleTimeoutMs: number;
+  allowedBaseUrls: readonly string[];
+  unknownQuietMs: number;
 }>;
 
 /** The names of every environment variable litecast reads, for the README and `--help`. */
@@ -130,6 +151,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     batchParallelism: e.LITECAST_BATCH_PARALLELISM,
     jobLockMs: e.LITECAST_JOB_LOCK_MS,
     rateMargin: e.LITECAST_RATE_MARGIN,
+    intakeIdleTimeoutMs: e.LITECAST_INTAKE_IDLE_TIMEOUT_MS,
+    allowedBaseUrls: Object.freeze(e.LITECAST_ALLOWED_BASE_URLS.split(',').map((v) => v.trim()).filter(Boolean)),
+    unknownQuietMs: e.LITECAST_UNKNOWN_QUIET_MINUTES * 60_000,
   });
 }
 

@@ -27,6 +27,12 @@ export const ERROR_CATALOGUE = {
   LITECAST_ERR_WEBHOOK_REJECTED: { httpStatus: 401, exitCode: 77 },
   LITECAST_ERR_NOT_READY: { httpStatus: 503, exitCode: 69 },
   LITECAST_ERR_SECRET_KEY: { httpStatus: 500, exitCode: 78 },
+  LITECAST_ERR_URI_TOO_LONG: { httpStatus: 414, exitCode: 65 },
+  LITECAST_ERR_HEADERS_TOO_LARGE: { httpStatus: 431, exitCode: 65 },
+  LITECAST_ERR_REQUEST_TIMEOUT: { httpStatus: 408, exitCode: 75 },
+  LITECAST_ERR_IDEMPOTENCY_MISMATCH: { httpStatus: 422, exitCode: 65 },
+  LITECAST_ERR_IDEMPOTENCY_IN_PROGRESS: { httpStatus: 409, exitCode: 75 },
+  LITECAST_ERR_FORBIDDEN_BASE_URL: { httpStatus: 400, exitCode: 65 },
   LITECAST_ERR_INTERNAL: { httpStatus: 500, exitCode: 70 },
 } as const satisfies Record<string, CatalogueEntry>;
 

@@ -37,6 +37,8 @@ export function createKeys(namespace: string) {
     campaignFunnel: (id: string) => `${campaign(id)}:funnel`,
     /** Set: batch indexes parked by a pause, re-enqueued on resume. */
     campaignParked: (id: string) => `${campaign(id)}:parked`,
+    /** String with a TTL: present while an intake is reading this campaign's recipients (a live upload). */
+    campaignIntakeLive: (id: string) => `${campaign(id)}:intake`,
     /** Pub/sub channel announcing a campaign's state changes (pause, resume, cancel). */
     campaignControl: (id: string) => `${campaign(id)}:control`,
     /** Set of suppressed (opted-out) phones of a channel. */
@@ -53,6 +55,8 @@ export function createKeys(namespace: string) {
     webhookStats: `${ns}:{wh}:stats`,
     /** List: the newest events that matched no campaign. */
     webhookUnmatched: `${ns}:{wh}:unmatched`,
+    /** String: an `Idempotency-Key` of `POST /v1/campaigns` (hashed) → the request's fingerprint and first answer. */
+    idempotency: (keyHash: string) => `${ns}:idem:${keyHash}`,
     /** Hash: metric snapshots of running processes. */
     metrics: `${ns}:metrics`,
     /** String: wamid → `<campaignId>:<phone>`, for webhooks without callback data. */

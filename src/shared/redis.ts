@@ -75,6 +75,8 @@ export function createRedis(url: string, role: RedisRole = 'command', extra: Red
       ...extra,
     },
     enableReadyCheck: true,
+    // A fail-fast connection (the API) must not queue at the cluster level either.
+    ...(extra.enableOfflineQueue === false ? { enableOfflineQueue: false } : {}),
     clusterRetryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 3_000),
   };
   // ioredis's Cluster speaks the same commands as Redis; the cast keeps one client type everywhere.

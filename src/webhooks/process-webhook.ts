@@ -5,6 +5,7 @@
  */
 import { decodeCallbackData } from '../dialog360/callback-data.ts';
 import { isStopKeyword, parseWebhook, type WebhookEvent } from './parse-webhook.ts';
+import { webhookMetricLabel } from './webhook-metric-label.ts';
 import type { DeliveryKind, WebhookStore } from './webhook-store.ts';
 
 export type WebhookJob = {
@@ -36,7 +37,7 @@ export async function processWebhook(store: WebhookStore, job: WebhookJob, resol
   const channelFor = async (event: { phoneNumberId?: string }) => job.channelId ?? (await resolveChannel(event.phoneNumberId));
 
   for (const event of parseWebhook(body)) {
-    const kindKey = event.kind === 'status' ? `status:${event.status}` : event.kind === 'other' ? `other:${event.type}` : event.kind;
+    const kindKey = webhookMetricLabel(event);
     outcome.byKind[kindKey] = (outcome.byKind[kindKey] ?? 0) + 1;
     switch (event.kind) {
       case 'status':

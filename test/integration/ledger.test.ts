@@ -95,7 +95,7 @@ describe('ledger scripts: counters and completion', () => {
     const t = await campaign('completed', 1);
     await t.ledger.claim(C, P, 'a');
     await t.ledger.commit(C, P, 'a', { outcome: 'failed', code: '131049', verdictClass: 'recipient' });
-    expect(await t.ledger.reopen(C, P, { code: '131049', verdictClass: 'recipient' })).toBe(true);
+    expect(await t.ledger.reopen(C, P, { state: 'failed', code: '131049', verdictClass: 'recipient' })).toBe(true);
     expect(await t.counts()).toMatchObject({ pending: 1, failed: 0 });
     expect(await t.errors()).toEqual({ '131049': 0 });
   });

@@ -5,7 +5,7 @@
  * holds them. Counters and the campaign's completion are Redis-side only.
  */
 import type { Ledger } from '../../src/ledger/ledger.ts';
-import { claimValue, decodeLedgerValue, encodeOutcome, unknownOfClaim } from '../../src/ledger/ledger-value.ts';
+import { claimValue, decodeLedgerValue, encodeOutcome, reopenableValue, unknownOfClaim } from '../../src/ledger/ledger-value.ts';
 
 export function createFakeLedger(initial: Record<string, string> = {}) {
   const values = new Map(Object.entries(initial));
@@ -28,7 +28,7 @@ export function createFakeLedger(initial: Record<string, string> = {}) {
       values.set(phone, encodeOutcome(outcome, token ?? '').value);
       return true;
     },
-    reopen: async (_id, phone, failure) => values.get(phone) === encodeOutcome({ outcome: 'failed', ...failure }, '').value && values.delete(phone),
+    reopen: async (_id, phone, entry) => values.get(phone) === reopenableValue(entry) && values.delete(phone),
     orphanToUnknown: async (_id, phone, token, code = 'WORKER_LOST') =>
       values.get(phone) === claimValue(token) && (values.set(phone, encodeOutcome({ outcome: 'unknown', code }, token).value), true),
     confirmUnknown: async (_id, phone, unknown, send) => {

@@ -86,10 +86,17 @@ export function describeLedgerContract(name: string, make: () => Promise<LedgerU
 
     it('reopens a failed recipient only while it holds that failure', async () => {
       await t.seed(C, P, 'F|131049|recipient');
-      expect(await t.ledger.reopen(C, P, { code: '131049', verdictClass: 'retry' })).toBe(false);
-      expect(await t.ledger.reopen(C, P, { code: '131049', verdictClass: 'recipient' })).toBe(true);
+      expect(await t.ledger.reopen(C, P, { state: 'failed', code: '131049', verdictClass: 'retry' })).toBe(false);
+      expect(await t.ledger.reopen(C, P, { state: 'failed', code: '131049', verdictClass: 'recipient' })).toBe(true);
       expect(await t.ledger.entries(C, [P])).toEqual([{ state: 'pending' }]);
       expect(await t.ledger.claim(C, P, 'tok1')).toBe(true);
+    });
+
+    it('reopens an unknown recipient only while it holds that unknown (an explicit retry)', async () => {
+      await t.seed(C, P, 'U|TIMEOUT|tok1');
+      expect(await t.ledger.reopen(C, P, { state: 'unknown', code: 'TIMEOUT', token: 'other' })).toBe(false);
+      expect(await t.ledger.reopen(C, P, { state: 'unknown', code: 'TIMEOUT', token: 'tok1' })).toBe(true);
+      expect(await t.ledger.entries(C, [P])).toEqual([{ state: 'pending' }]);
     });
 
     it('lists every recipient with a value, decoded', async () => {

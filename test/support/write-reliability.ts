@@ -16,6 +16,20 @@ for (const line of (await readFile(source, 'utf8')).split('\n').filter(Boolean))
   rows.set(row.scenario, row);
 }
 
+// Hostile-input and fault cases recorded by their own tests (test/support/record-hostile.ts), newest run of each.
+type CaseRow = { table: 'hostile' | 'fault'; where: string; input: string; result: string; at: string };
+const cases = new Map<string, CaseRow>();
+const casesText = await readFile(new URL('../artifacts/hostile-input.ndjson', import.meta.url), 'utf8').catch(() => '');
+for (const line of casesText.split('\n').filter(Boolean)) {
+  const row = JSON.parse(line) as CaseRow;
+  cases.set(`${row.table}|${row.where}|${row.input}`, row);
+}
+const caseRows = (table: CaseRow['table']) =>
+  [...cases.values()]
+    .filter((r) => r.table === table)
+    .map((r) => `\n| ${r.where} | ${r.input} | ${r.result} |`)
+    .join('');
+
 const table = [...rows.values()]
   .map((r) => `| ${r.scenario} | ${r.recipients.toLocaleString('en')} | ${r.lost} | ${r.duplicates} | ${r.unknown} | ${r.failed} | ${r.recoverySeconds === null ? '–' : `${r.recoverySeconds} s`} | ${r.durationSeconds} s |`)
   .join('\n');
@@ -48,6 +62,13 @@ ${table}
   message's attempts; hung connections trip a breaker after five failures in a row, so only the
   requests already in flight end \`unknown\`.
 
+## Faults around the API
+
+Recorded by [\`test/integration/hardening-faults.test.ts\`](test/integration/hardening-faults.test.ts).
+
+| where | fault | result |
+|---|---|---|${caseRows('fault')}
+
 ## Hostile and broken input tried
 
 | where | input | result |
@@ -63,7 +84,7 @@ ${table}
 | exports | cells starting with \`=\`, \`+\`, \`-\`, \`@\` | prefixed with \`'\` so a spreadsheet does not run them |
 | webhooks | missing or wrong secret header, forged \`x-360dialog-signature\`, truncated JSON | 401 / 400; nothing applied |
 | webhooks | replayed and duplicated events, read before delivered, unknown fields, events for no campaign | counted once; unmatched events kept and counted |
-| secrets | a whole campaign at debug level (API and two workers) | no API key, token or full phone number in any log line or API response |
+| secrets | a whole campaign at debug level (API and two workers) | no API key, token or full phone number in any log line or API response |${caseRows('hostile')}
 `,
 );
 console.log(`wrote RELIABILITY.md (${rows.size} scenarios)`);
