@@ -269,7 +269,7 @@ describe('item 15: unknown recipients with no webhook', () => {
     // Each request went out and its answer never came: the ledger's own path for that is claim, then unknown.
     for (const r of recipients) {
       await f.ctx.ledger.claim(id, r.phone, 'tok');
-      await f.ctx.ledger.orphanToUnknown(id, r.phone, 'C|tok', 'TIMEOUT');
+      await f.ctx.ledger.orphanToUnknown(id, r.phone, 'tok', 'TIMEOUT');
     }
     for (let index = 0; index < 3; index += 1) await (await f.ctx.queue.getJob(batchJobId(id, index)))?.remove();
     const finish = (at: number) => f.ctx.redis.hset(f.ctx.keys.campaignMeta(id), 'state', 'completed', 'finishedAt', String(at), 'startAt', String(at - 1_000));
