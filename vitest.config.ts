@@ -28,7 +28,14 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'reliability', include: ['test/integration/reliability.test.ts'], fileParallelism: false, sequence: { groupOrder: 2 } },
+        test: {
+          name: 'reliability',
+          include: ['test/integration/reliability.test.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 2 },
+          // Writes RELIABILITY.md from the figures the scenarios recorded.
+          globalSetup: ['test/support/reliability-global-setup.ts'],
+        },
       },
       {
         extends: true,

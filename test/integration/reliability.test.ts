@@ -3,7 +3,8 @@
  * each checked against design.md's invariants: every recipient in exactly one outcome, nothing
  * lost, duplicates at the sandbox no more than the `unknown` count, counters equal to the ledger,
  * processes healthy afterwards. Each test appends its figures to test/artifacts/reliability.ndjson
- * (RELIABILITY.md is written from that file by test/support/write-reliability.ts).
+ * (RELIABILITY.md is written from that file by test/support/write-reliability.ts when
+ * `npm run test:reliability` ends).
  */
 import { spawnSync } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp } from 'node:fs/promises';
