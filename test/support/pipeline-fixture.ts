@@ -26,6 +26,11 @@ export type PipelineFixture = {
   startInProcessWorker(env?: Record<string, string>): Promise<WorkerHandle>;
   startWorkerProcess(env?: Record<string, string>, args?: string[]): Promise<LongRunning>;
   waitForState(id: string, state: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once no batch job is running, waiting or delayed: after a pause, every batch has
+   * parked (mid-batch or before starting), so nothing more can be sent until a resume.
+   */
+  waitForBatchesStopped(timeoutMs?: number): Promise<void>;
   ledger(id: string): Promise<Map<string, LedgerEntry>>;
   close(): Promise<void>;
 };
@@ -69,6 +74,15 @@ export async function createPipelineFixture(options: { mps: number; sandboxConfi
     },
     async waitForState(id, state, timeoutMs = 60_000) {
       await waitFor(async () => (await ctx.campaigns.get(id))?.state === state, { timeoutMs, what: `campaign ${id} to be ${state}` });
+    },
+    async waitForBatchesStopped(timeoutMs = 20_000) {
+      await waitFor(
+        async () => {
+          const jobs = await ctx.queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
+          return Object.values(jobs).every((n) => n === 0);
+        },
+        { timeoutMs, what: 'every batch to stop' },
+      );
     },
     async ledger(id) {
       const raw = await ctx.redis.hgetall(ctx.keys.campaignLedger(id));
