@@ -30,7 +30,7 @@ describe('campaign control', () => {
     await f.startInProcessWorker();
     await waitFor(() => f.sandbox.stats().accepted >= 150, { what: '150 accepted' });
     await pauseCampaign(f.ctx, id);
-    // Sends stop: the running batch parks mid-way, the other parks without sending.
+    // Sends stop: the running batch parks mid-way; the other parks, when taken, without sending.
     await f.waitForBatchesStopped();
     const stoppedAt = f.sandbox.stats().accepted;
     expect(stoppedAt).toBeLessThan(1_000);
@@ -53,7 +53,7 @@ describe('campaign control', () => {
     await f.startInProcessWorker();
     await waitFor(() => f.sandbox.stats().accepted >= 100, { what: '100 accepted' });
     await pauseCampaign(f.ctx, id);
-    // Some batches park mid-way, the rest before they start: cancel must end both kinds.
+    // The running batch parks mid-way, the rest wait in the queue: cancel must end both kinds.
     await f.waitForBatchesStopped();
     await cancelCampaign(f.ctx, id);
     await waitFor(async () => (await f.ctx.campaigns.counts(id)).pending === 0, { what: 'nothing pending' });
@@ -64,7 +64,7 @@ describe('campaign control', () => {
     const campaign = await f.ctx.campaigns.get(id);
     expect(campaign?.state).toBe('cancelled');
     expect(campaign?.finishedAt).toBeGreaterThan(0);
-    // No batch is left to run, so nothing more can be sent.
+    // No batch is running, and one taken from now on closes out without sending.
     await f.waitForBatchesStopped();
     expect(f.sandbox.messages()).toHaveLength(sent);
   }, 60_000);

@@ -49,7 +49,7 @@ describe('campaign pipeline', () => {
     await f.waitForState(id, 'paused', 20_000);
     const paused = await f.ctx.campaigns.get(id);
     expect(paused?.reason).toMatch(/^132015/);
-    // In-flight requests finish and every batch parks; after that nothing more is accepted.
+    // In-flight requests finish and the running batches park; after that nothing more is accepted.
     await f.waitForBatchesStopped();
     const acceptedWhilePaused = f.sandbox.stats().accepted;
     const countsWhilePaused = await f.ctx.campaigns.counts(id);

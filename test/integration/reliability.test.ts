@@ -172,7 +172,7 @@ describe('reliability under faults', () => {
     f.sandbox.configure({ templates: [{ name: 'litecast_promo', language: 'en', category: 'MARKETING', status: 'PAUSED' }] });
     await f.waitForState(id, 'paused', 20_000);
     expect((await f.ctx.campaigns.get(id))?.reason).toMatch(/^132015/);
-    // Every batch parks; from then on nothing is sent until the resume.
+    // The running batches park; from then on nothing is sent until the resume.
     await f.waitForBatchesStopped();
     const pausedAt = f.sandbox.stats().accepted;
     expect((await f.ctx.campaigns.counts(id)).pending).toBeGreaterThan(0);

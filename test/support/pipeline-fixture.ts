@@ -27,8 +27,9 @@ export type PipelineFixture = {
   startWorkerProcess(env?: Record<string, string>, args?: string[]): Promise<LongRunning>;
   waitForState(id: string, state: string, timeoutMs?: number): Promise<void>;
   /**
-   * Resolves once no batch job is running, waiting or delayed: after a pause, every batch has
-   * parked (mid-batch or before starting), so nothing more can be sent until a resume.
+   * Resolves once no batch job is running. Use after a pause or cancel: the running batches have
+   * parked or closed out mid-way, and a batch taken from the queue from then on parks or closes
+   * out without sending (it reads the campaign's state first), so nothing more is sent.
    */
   waitForBatchesStopped(timeoutMs?: number): Promise<void>;
   ledger(id: string): Promise<Map<string, LedgerEntry>>;
@@ -77,11 +78,8 @@ export async function createPipelineFixture(options: { mps: number; sandboxConfi
     },
     async waitForBatchesStopped(timeoutMs = 20_000) {
       await waitFor(
-        async () => {
-          const jobs = await ctx.queue.getJobCounts('active', 'waiting', 'delayed', 'prioritized');
-          return Object.values(jobs).every((n) => n === 0);
-        },
-        { timeoutMs, what: 'every batch to stop' },
+        async () => (await ctx.queue.getActiveCount()) === 0,
+        { timeoutMs, what: 'no batch running' },
       );
     },
     async ledger(id) {
