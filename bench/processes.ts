@@ -12,7 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CounterReport } from './redis-command-counter.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const LITECAST_BIN = path.join(ROOT, 'bin', 'litecast.js');
+// The TypeScript entry: benchmarks run the sources through tsx (`--import tsx` before it).
+export const LITECAST_BIN = path.join(ROOT, 'src', 'cli', 'main.ts');
 const COUNTER_MODULE = pathToFileURL(fileURLToPath(new URL('./redis-command-counter.ts', import.meta.url))).href;
 
 /** Children started by this process and still running. */

@@ -41,7 +41,7 @@ export async function startSandbox(config: SandboxConfigInput, options: { inProc
   const dir = await mkdtemp(path.join(os.tmpdir(), 'litecast-bench-sandbox-'));
   const file = path.join(dir, 'sandbox.json');
   await writeFile(file, JSON.stringify(config));
-  const proc = await startNode('sandbox', [LITECAST_BIN, 'sandbox', '--port', '0', '--config', file], { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn' }, /sandbox listening on (http:\/\/\S+)/);
+  const proc = await startNode('sandbox', ['--import', 'tsx', LITECAST_BIN, 'sandbox', '--port', '0', '--config', file], { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'warn' }, /sandbox listening on (http:\/\/\S+)/);
   const url = proc.ready[1] as string;
   const getJson = async <T>(route: string): Promise<T> => {
     const response = await fetch(`${url}${route}`);

@@ -154,7 +154,7 @@ async function redisBackground(redis: Redis, ms = 500): Promise<{ commandsPerSec
 
 /** Starts `litecast api` on a free loopback port. */
 async function startApi(env: NodeJS.ProcessEnv, nodeArgs: readonly string[]): Promise<RunningProcess & { url: string }> {
-  const proc = await startNode('api', [...nodeArgs, LITECAST_BIN, 'api', '--port', '0', '--host', '127.0.0.1'], env, /litecast api listening on (http:\/\/[^\s(]+)/);
+  const proc = await startNode('api', [...nodeArgs, '--import', 'tsx', LITECAST_BIN, 'api', '--port', '0', '--host', '127.0.0.1'], env, /litecast api listening on (http:\/\/[^\s(]+)/);
   return Object.assign(proc, { url: proc.ready[1] as string });
 }
 

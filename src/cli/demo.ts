@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { createCampaign } from '../producer/create-campaign.ts';
 import { readRecipients } from '../producer/read-recipients.ts';
@@ -18,10 +17,9 @@ import { funnelTable } from './funnel-table.ts';
 import { startApi } from '../api/start-api.ts';
 import { createAppContext } from '../shared/app-context.ts';
 import { watchProgress } from './progress.ts';
+import { cliProcessArgs } from '../shared/cli-process-args.ts';
 
 export type DemoOptions = { recipients: number; workers: number; mps: number; out: (line: string) => void };
-
-const BIN = fileURLToPath(new URL('../../bin/litecast.js', import.meta.url));
 
 /** Demo recipients: 10% not eligible for MM Lite (55…), 3% undeliverable (4479…), 2% withheld later by Meta (4478…). */
 export function demoPhone(i: number): string {
@@ -37,7 +35,7 @@ export function demoRecipientsCsv(count: number): string {
 
 function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'worker'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, cliProcessArgs(['worker']), { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let output = '';
     const onData = (data: Buffer) => {
       output += data.toString();
@@ -126,10 +124,10 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
     out(`sandbox: ${stats.accepted} messages accepted, ${stats.duplicates} duplicates, busiest second ${Math.max(...Object.values(stats.perChannel).map((s) => s.maxRequestsInAnySecond))} requests (limit ${options.mps})`);
     out('');
     out('where to look next:');
-    out(`  litecast campaign report ${summary.id} --html report.html   # the funnel and the comparison as a page to share`);
-    out(`  litecast campaign status ${summary.id} --json        # the same object GET /v1/campaigns/${summary.id} returns`);
-    out(`  litecast campaign export ${summary.id} --outcome failed`);
-    out('  LITECAST_API_TOKEN=$(openssl rand -hex 16) litecast api   # then GET /v1/campaigns, /metrics, /docs with that bearer token');
+    out(`  npx litecast campaign report ${summary.id} --html report.html   # the funnel and the comparison as a page to share`);
+    out(`  npx litecast campaign status ${summary.id} --json        # the same object GET /v1/campaigns/${summary.id} returns`);
+    out(`  npx litecast campaign export ${summary.id} --outcome failed`);
+    out('  LITECAST_API_TOKEN=$(openssl rand -hex 16) npx litecast api   # then GET /v1/campaigns, /metrics, /docs with that bearer token');
   } finally {
     for (const worker of workers) worker.kill('SIGTERM');
     await Promise.all(workers.map((w) => new Promise((resolve) => (w.exitCode === null ? w.once('exit', resolve) : resolve(undefined)))));

@@ -49,12 +49,11 @@ describe('campaign pipeline', () => {
     await f.waitForState(id, 'paused', 20_000);
     const paused = await f.ctx.campaigns.get(id);
     expect(paused?.reason).toMatch(/^132015/);
-    // In-flight requests finish within a second or two; after that nothing more is accepted.
-    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    // In-flight requests finish and the running batches park; after that nothing more is accepted.
+    await f.waitForBatchesStopped();
     const acceptedWhilePaused = f.sandbox.stats().accepted;
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
-    expect(f.sandbox.stats().accepted).toBe(acceptedWhilePaused);
     const countsWhilePaused = await f.ctx.campaigns.counts(id);
+    expect(f.sandbox.stats().accepted).toBe(acceptedWhilePaused);
     expect(countsWhilePaused.pending).toBeGreaterThan(0);
     expect(partitionSum(countsWhilePaused)).toBe(N);
 

@@ -3,7 +3,8 @@
  * each checked against design.md's invariants: every recipient in exactly one outcome, nothing
  * lost, duplicates at the sandbox no more than the `unknown` count, counters equal to the ledger,
  * processes healthy afterwards. Each test appends its figures to test/artifacts/reliability.ndjson
- * (RELIABILITY.md is written from that file by test/support/write-reliability.ts).
+ * (RELIABILITY.md is written from that file by test/support/write-reliability.ts when
+ * `npm run test:reliability` ends).
  */
 import { spawnSync } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp } from 'node:fs/promises';
@@ -18,7 +19,11 @@ import { waitFor } from '../support/wait-for.ts';
 
 const ARTIFACTS = new URL('../artifacts/', import.meta.url);
 const ENV = { LITECAST_JOB_LOCK_MS: '3000', LITECAST_RATE_MARGIN: '0.95', LITECAST_HTTP_TIMEOUT_MS: '1500' };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * Keeps an injected fault (360dialog or Redis down) in place for the duration the scenario
+ * states: the outage is the test's input, not a wait for an effect (those use waitFor).
+ */
+const holdFault = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 let fixture: PipelineFixture | undefined;
 afterEach(async () => {
@@ -112,10 +117,10 @@ describe('reliability under faults', () => {
     const { port, config } = f.sandbox;
     const accepted = f.sandbox.messages().map((m) => m.to);
     await f.sandbox.close();
-    await sleep(10_000);
+    await holdFault(10_000);
     // Back on the same port, but every request hangs for another 10 seconds.
     f.sandbox = await createSandbox({ port, config: { channels: config.channels.map((c) => ({ apiKey: c.apiKey, mps: c.mps })), recordPayloads: false, faults: [{ effect: { type: 'hang' } }] } });
-    await sleep(10_000);
+    await holdFault(10_000);
     f.sandbox.setFaults([]);
     const backAt = Date.now();
     const recoverySeconds = await recovery(f, backAt, 0);
@@ -167,8 +172,10 @@ describe('reliability under faults', () => {
     f.sandbox.configure({ templates: [{ name: 'litecast_promo', language: 'en', category: 'MARKETING', status: 'PAUSED' }] });
     await f.waitForState(id, 'paused', 20_000);
     expect((await f.ctx.campaigns.get(id))?.reason).toMatch(/^132015/);
+    // The running batches park; from then on nothing is sent until the resume.
+    await f.waitForBatchesStopped();
     const pausedAt = f.sandbox.stats().accepted;
-    await sleep(2_000);
+    expect((await f.ctx.campaigns.counts(id)).pending).toBeGreaterThan(0);
     expect(f.sandbox.stats().accepted).toBe(pausedAt);
     f.sandbox.configure({ templates: [{ name: 'litecast_promo', language: 'en', category: 'MARKETING', bodyParams: 1 }] });
     const { resumeCampaign } = await import('../../src/producer/campaign-actions.ts');
@@ -200,7 +207,7 @@ describe('reliability under faults', () => {
       await waitFor(() => f.sandbox.stats().accepted >= 800, { timeoutMs: 30_000, what: '800 accepted' });
       redisCli('shutdown');
       const downAt = f.sandbox.stats().accepted;
-      await sleep(2_000);
+      await holdFault(2_000);
       // While Redis is down nothing can be claimed, so at most what was already in flight is sent.
       expect(f.sandbox.stats().accepted - downAt).toBeLessThanOrEqual(2 * 8 * 16);
       redisServer();

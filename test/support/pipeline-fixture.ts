@@ -26,6 +26,12 @@ export type PipelineFixture = {
   startInProcessWorker(env?: Record<string, string>): Promise<WorkerHandle>;
   startWorkerProcess(env?: Record<string, string>, args?: string[]): Promise<LongRunning>;
   waitForState(id: string, state: string, timeoutMs?: number): Promise<void>;
+  /**
+   * Resolves once no batch job is running. Use after a pause or cancel: the running batches have
+   * parked or closed out mid-way, and a batch taken from the queue from then on parks or closes
+   * out without sending (it reads the campaign's state first), so nothing more is sent.
+   */
+  waitForBatchesStopped(timeoutMs?: number): Promise<void>;
   ledger(id: string): Promise<Map<string, LedgerEntry>>;
   close(): Promise<void>;
 };
@@ -69,6 +75,12 @@ export async function createPipelineFixture(options: { mps: number; sandboxConfi
     },
     async waitForState(id, state, timeoutMs = 60_000) {
       await waitFor(async () => (await ctx.campaigns.get(id))?.state === state, { timeoutMs, what: `campaign ${id} to be ${state}` });
+    },
+    async waitForBatchesStopped(timeoutMs = 20_000) {
+      await waitFor(
+        async () => (await ctx.queue.getActiveCount()) === 0,
+        { timeoutMs, what: 'no batch running' },
+      );
     },
     async ledger(id) {
       const raw = await ctx.redis.hgetall(ctx.keys.campaignLedger(id));

@@ -1,17 +1,17 @@
 /**
  * Runs the real `litecast` command as a child process, as a user would, and collects its output.
+ * The child runs the TypeScript sources through tsx (as `npm run dev` does), so tests never depend
+ * on a stale dist/; the compiled entry is exercised by `.ci/run`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-
-export const BIN = fileURLToPath(new URL('../../bin/litecast.js', import.meta.url));
+import { cliProcessArgs } from '../../src/shared/cli-process-args.ts';
 
 export type RunResult = { code: number | null; stdout: string; stderr: string };
 
 /** Runs a short command to completion. */
 export function runLitecast(args: string[], env: NodeJS.ProcessEnv, input?: string): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, cliProcessArgs(args), { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -27,7 +27,7 @@ export type LongRunning = { child: ChildProcess; output(): string; exited: Promi
 /** Starts a long-running command (worker, sandbox, api) and resolves once `readyText` appears in its output. */
 export function startLitecast(args: string[], env: NodeJS.ProcessEnv, readyText: string, timeoutMs = 20_000): Promise<LongRunning> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, cliProcessArgs(args), { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let ready = false;
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
