@@ -66,6 +66,11 @@ export function preview(text: string): string {
   return cut(text, RAW_PREVIEW_LENGTH);
 }
 
+/** A value as a reason shows it: cut to 64 characters with an ellipsis. */
+export function shortenValue(value: string): string {
+  return value.length <= QUOTED_VALUE_LENGTH ? value : `${cut(value, QUOTED_VALUE_LENGTH)}…`;
+}
+
 /** A value quoted for a reason: JSON-quoted, cut to 64 characters with an ellipsis. */
 export function quoteValue(value: string): string {
   return value.length <= QUOTED_VALUE_LENGTH ? JSON.stringify(value) : `${JSON.stringify(cut(value, QUOTED_VALUE_LENGTH))}…`;

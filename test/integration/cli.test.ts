@@ -169,6 +169,15 @@ describe('litecast CLI', () => {
     expect(badConfig.stderr).toContain('LITECAST_RATE_MARGIN');
   }, 60_000);
 
+  it('a placeholder that is not a CSV column is refused at creation, naming it, and nothing is left behind', async () => {
+    await writeFile(join(dir, 'proto.json'), JSON.stringify([{ type: 'body', parameters: [{ type: 'text', text: '{{name}} {{constructor}}' }] }]));
+    const before = await f.ctx.campaigns.listIds(0, 1_000);
+    const refused = await cli(['campaign', 'create', '--channel', 'main', '--template', 'litecast_promo', '--language', 'en', '--recipients', join(dir, 'good.csv'), '--components', join(dir, 'proto.json')]);
+    expect(refused.code).toBe(65);
+    expect(refused.stderr).toContain('{{constructor}} is not a column');
+    expect((await f.ctx.campaigns.listIds(0, 1_000)).total).toBe(before.total);
+  });
+
   it('litecast api refuses to start without a token, and serves with one', async () => {
     const refused = await cli(['api', '--port', '0']);
     expect(refused.code).toBe(78);

@@ -4,8 +4,11 @@
  */
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { normalizePhone } from '../../src/producer/normalize-phone.ts';
 import { readRecipients, recipientsFromValues, type ReadItem, type RecipientFormat } from '../../src/producer/read-recipients.ts';
 import { isLitecastError } from '../../src/shared/errors.ts';
+import { missingPlaceholders, placeholdersOf, renderComponents } from '../../src/shared/template-components.ts';
+import type { TemplateComponent } from '../../src/dialog360/message.ts';
 
 async function collect(items: AsyncIterable<ReadItem>): Promise<ReadItem[]> {
   const out: ReadItem[] = [];
@@ -104,5 +107,35 @@ describe('placeholders are column names', () => {
   it('a CSV with every placeholder as a column reads as before', async () => {
     const items = await read('phone,name,__proto__\n4915100000001,Ann,p\n', 'csv', { requiredColumns: ['name', '__proto__'] });
     expect(items).toMatchObject([{ ok: true, recipient: { fields: { name: 'Ann' } } }]);
+  });
+});
+
+describe('placeholders never reach Object.prototype', () => {
+  const components: TemplateComponent[] = [{ type: 'body', parameters: ['__proto__', 'constructor', 'toString', 'name'].map((name) => ({ type: 'text', text: `{{${name}}}` })) }];
+
+  const texts = (rendered: TemplateComponent[]) => (rendered[0]?.parameters as Array<{ text: string }>).map((p) => p.text);
+
+  it('a prototype name is missing unless the recipient has it as its own field', () => {
+    // Fields as the worker gets them back from Redis: a plain object from JSON.parse.
+    const plain = JSON.parse('{"name":"Ann"}') as Record<string, string>;
+    expect(missingPlaceholders(placeholdersOf(components), plain)).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(texts(renderComponents(components, plain))).toEqual(['', '', '', 'Ann']);
+  });
+
+  it('own fields with those names render as their values', () => {
+    const own = JSON.parse('{"__proto__":"a","constructor":"b","toString":"c","name":"Ann"}') as Record<string, string>;
+    expect(missingPlaceholders(placeholdersOf(components), own)).toEqual([]);
+    expect(texts(renderComponents(components, own))).toEqual(['a', 'b', 'c', 'Ann']);
+  });
+});
+
+describe('invalid-phone reasons are bounded', () => {
+  it('quote at most 64 characters of the cell', () => {
+    for (const cell of ['a'.repeat(1_000_000), `+49${'-'.repeat(1_000_000)}x`, `0${'1'.repeat(1_000_000)}`, `1e${'5'.repeat(1_000_000)}`]) {
+      const result = normalizePhone(cell);
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.reason.length).toBeLessThan(300);
+    }
+    expect(normalizePhone('abc')).toEqual({ ok: false, reason: `contains letters ("abc"): only digits, spaces, '+', '-', '.', '(' and ')' are allowed` });
   });
 });

@@ -9,6 +9,8 @@ import { renderReportPage } from '../../report/render-report-page.ts';
 import { describeCampaign } from '../../shared/campaign-report.ts';
 import { campaignStatus } from '../../shared/campaign-status.ts';
 import { LitecastError } from '../../shared/errors.ts';
+import { placeholdersOf } from '../../shared/template-components.ts';
+import type { TemplateComponent } from '../../dialog360/message.ts';
 import type { CliSession } from '../cli-session.ts';
 import { createCampaignWithFlags } from '../create-campaign-with-flags.ts';
 import { funnelTable } from '../funnel-table.ts';
@@ -42,7 +44,8 @@ export function registerCampaignCommands(program: Command, session: CliSession):
       const sharing = opts.activitySharing;
       if (sharing !== undefined && sharing !== 'true' && sharing !== 'false') throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--activity-sharing must be true or false, got "${String(sharing)}"`);
       const components = opts.components ? await readJsonFile(String(opts.components), '--components') : [];
-      const { rows } = await openRecipientFile(String(opts.recipients));
+      // A CSV must have a column for every placeholder: refused at its header, naming the placeholder.
+      const { rows } = await openRecipientFile(String(opts.recipients), undefined, { requiredColumns: placeholdersOf(Array.isArray(components) ? (components as TemplateComponent[]) : []) });
       await withContext(async (ctx) => {
         const summary = await createCampaignWithFlags(
           ctx,
