@@ -47,3 +47,13 @@ describe('CLI import graph', () => {
     expect([...staticGraph('cli/main.ts').files].map((file) => file.slice(SRC.length + 1))).toContain('cli/run.ts');
   });
 });
+
+describe('importing run', () => {
+  it('has no side effect on the process: no signal handlers, nothing run', async () => {
+    const signals = () => process.listenerCount('SIGTERM') + process.listenerCount('SIGINT');
+    const before = signals();
+    const module = await import('../../src/cli/run.ts');
+    expect(signals()).toBe(before);
+    expect(Object.keys(module).sort()).toEqual(['buildProgram', 'run']);
+  });
+});
