@@ -19,7 +19,16 @@ import { createAppContext } from '../shared/app-context.ts';
 import { watchProgress } from './progress.ts';
 import { cliProcessArgs } from '../shared/cli-process-args.ts';
 
-export type DemoOptions = { recipients: number; workers: number; mps: number; out: (line: string) => void };
+export type DemoOptions = {
+  recipients: number;
+  workers: number;
+  mps: number;
+  out: (line: string) => void;
+  /** Environment the worker processes inherit (the CLI run's environment). */
+  env: Readonly<Record<string, string | undefined>>;
+  /** Draw progress bars (only on a terminal). */
+  tty: boolean;
+};
 
 /** Demo recipients: 10% not eligible for MM Lite (55…), 3% undeliverable (4479…), 2% withheld later by Meta (4478…). */
 export function demoPhone(i: number): string {
@@ -75,7 +84,7 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
     out(`sandbox (a local stand-in for 360dialog) on ${sandbox.url}; API on ${api.url}`);
     await ctx.channels.add({ id: 'demo', baseUrl: sandbox.url, apiKey, mps: options.mps }, { replace: true });
     out(`channel "demo": ${options.mps} messages/second`);
-    const env = { ...process.env, REDIS_URL: config.redisUrl, LITECAST_NAMESPACE: config.namespace, LOG_LEVEL: 'info' };
+    const env = { ...options.env, REDIS_URL: config.redisUrl, LITECAST_NAMESPACE: config.namespace, LOG_LEVEL: 'info' };
     workers.push(...(await Promise.all(Array.from({ length: options.workers }, () => startWorkerProcess(env)))));
     out(`${workers.length} worker processes started`);
 
@@ -99,7 +108,7 @@ export async function runDemo(config: Config, logger: Logger, options: DemoOptio
       readRecipients(Readable.from([demoRecipientsCsv(options.recipients)]), 'csv'),
     );
     out(`campaign ${summary.id}: ${summary.counts.total} recipients in ${summary.batches} batches, 20% of them a Cloud API holdout`);
-    await watchProgress(ctx.campaigns, summary.id, { out, until: (s) => s.state === 'completed' || s.state === 'cancelled', timeoutMs: 120_000 });
+    await watchProgress(ctx.campaigns, summary.id, { out, until: (s) => s.state === 'completed' || s.state === 'cancelled', timeoutMs: 120_000, tty: options.tty });
 
     out('waiting for the delivery webhooks…');
     await sandbox.flushWebhooks();

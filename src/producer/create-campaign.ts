@@ -190,7 +190,8 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
         });
       } else {
         // Keep only the fields the template uses: less Redis memory per recipient.
-        const f: Record<string, string> = {};
+        // Prototype-free, so a placeholder named __proto__ is kept as a field like any other.
+        const f = Object.create(null) as Record<string, string>;
         for (const name of placeholders) f[name] = fields[name] as string;
         batch.push({ p: normalized.phone, l: line, f });
       }

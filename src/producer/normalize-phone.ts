@@ -4,6 +4,7 @@
  * WhatsApp API takes as `to` ("4915112345671"). No country guessing: a number without its
  * country code is rejected with a reason, never completed.
  */
+import { shortenValue } from './recipient-row-rules.ts';
 
 /** Result of {@link normalizePhone}: the digits-only international number, or why it is not one. */
 export type PhoneResult = { ok: true; phone: string } | { ok: false; reason: string };
@@ -39,14 +40,16 @@ const SCIENTIFIC = /^\d+(?:[.,]\d+)?e\+?\d+$/iu;
 export function normalizePhone(raw: string): PhoneResult {
   const trimmed = raw.trim();
   if (trimmed === '') return { ok: false, reason: 'empty phone number' };
+  // Reasons are stored per rejected row: a whole (possibly huge) cell must not be copied into them.
+  const shown = shortenValue(trimmed);
   if (SCIENTIFIC.test(trimmed)) {
     return {
       ok: false,
-      reason: `"${trimmed}" is a number in scientific notation (a spreadsheet rounded it): format the phone column as text and export again`,
+      reason: `"${shown}" is a number in scientific notation (a spreadsheet rounded it): format the phone column as text and export again`,
     };
   }
   if (/\p{L}/u.test(trimmed)) {
-    return { ok: false, reason: `contains letters ("${trimmed}"): only digits, spaces, '+', '-', '.', '(' and ')' are allowed` };
+    return { ok: false, reason: `contains letters ("${shown}"): only digits, spaces, '+', '-', '.', '(' and ')' are allowed` };
   }
 
   let digits = trimmed.replace(TRUNK_ZERO, '$1').replace(SEPARATORS, '');
@@ -57,13 +60,13 @@ export function normalizePhone(raw: string): PhoneResult {
   if (bad !== null) {
     const char = bad[0];
     const what = char === '+' ? "'+' is only allowed at the start" : `contains the character "${char}"`;
-    return { ok: false, reason: `${what} ("${trimmed}"): only digits, spaces, '+', '-', '.', '(' and ')' are allowed` };
+    return { ok: false, reason: `${what} ("${shown}"): only digits, spaces, '+', '-', '.', '(' and ')' are allowed` };
   }
-  if (digits === '') return { ok: false, reason: `no digits in "${trimmed}"` };
+  if (digits === '') return { ok: false, reason: `no digits in "${shown}"` };
   if (digits.startsWith('0')) {
     return {
       ok: false,
-      reason: `starts with 0 after removing '+'/'00' ("${trimmed}"): use the international format with country code, e.g. 4915… instead of 015…`,
+      reason: `starts with 0 after removing '+'/'00' ("${shown}"): use the international format with country code, e.g. 4915… instead of 015…`,
     };
   }
   if (digits.length < MIN_DIGITS) {

@@ -5,9 +5,10 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { LitecastError } from '../shared/errors.ts';
-import { detectRecipientFormat, readRecipients, type ReadItem, type RecipientFormat } from './read-recipients.ts';
+import { detectRecipientFormat, readRecipients, type ReadItem, type ReadRecipientsOptions, type RecipientFormat } from './read-recipients.ts';
 
-export async function openRecipientFile(path: string, format?: RecipientFormat): Promise<{ format: RecipientFormat; rows: AsyncGenerator<ReadItem> }> {
+/** Opens `path` for reading; `options` go to the reader (phone column, the columns the template needs). */
+export async function openRecipientFile(path: string, format?: RecipientFormat, options: ReadRecipientsOptions = {}): Promise<{ format: RecipientFormat; rows: AsyncGenerator<ReadItem> }> {
   let head: Buffer;
   try {
     const handle = await open(path, 'r');
@@ -24,5 +25,5 @@ export async function openRecipientFile(path: string, format?: RecipientFormat):
     throw new LitecastError('LITECAST_ERR_FILE_NOT_FOUND', `Cannot read recipient file "${path}": ${why}. Give the path to a CSV, NDJSON or JSON file.`, { path }, { cause: error });
   }
   const chosen = format ?? detectRecipientFormat(path, head);
-  return { format: chosen, rows: readRecipients(createReadStream(path, { highWaterMark: 256 * 1024 }), chosen) };
+  return { format: chosen, rows: readRecipients(createReadStream(path, { highWaterMark: 256 * 1024 }), chosen, options) };
 }

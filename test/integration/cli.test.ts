@@ -1,18 +1,21 @@
 /**
- * The `litecast` command as a user runs it: a child process per command, real Redis, the sandbox.
+ * The `litecast` command against real Redis and the sandbox. Commands run in-process through
+ * `run(argv, io)` with captured output (fast); a few smoke tests run the real command as a child
+ * process, so the entry point and its exit codes are covered too.
  */
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPipelineFixture, PROMO_COMPONENTS, recipientsCsv, type PipelineFixture } from '../support/pipeline-fixture.ts';
-import { runLitecast, startLitecast } from '../support/spawn-litecast.ts';
+import { runCli, startCli } from '../support/run-cli-in-process.ts';
+import { runLitecast } from '../support/spawn-litecast.ts';
 import { childEnv } from '../support/test-env.ts';
 
 let f: PipelineFixture;
 let dir: string;
 let env: NodeJS.ProcessEnv;
-const cli = (args: string[], input?: string, extraEnv: Record<string, string> = {}) => runLitecast(args, { ...env, ...extraEnv }, input);
+const cli = (args: string[], input?: string, extraEnv: Record<string, string> = {}) => runCli(args, { ...env, ...extraEnv }, input);
 
 beforeAll(async () => {
   f = await createPipelineFixture({ mps: 300 });
@@ -29,6 +32,20 @@ afterAll(async () => {
 
 const create = (file: string, extra: string[] = []) =>
   cli(['campaign', 'create', '--channel', 'main', '--template', 'litecast_promo', '--language', 'en', '--recipients', join(dir, file), '--components', join(dir, 'components.json'), ...extra]);
+
+describe('litecast command as a child process (smoke)', () => {
+  it('prints help and exits 0', async () => {
+    const result = await runLitecast(['--help'], env);
+    expect(result.code).toBe(0);
+    for (const command of ['worker', 'api', 'sandbox', 'channel', 'campaign', 'demo']) expect(result.stdout).toContain(command);
+  });
+
+  it('a failure exits with its code and message: Redis not running', async () => {
+    const noRedis = await runLitecast(['channel', 'list'], { ...env, REDIS_URL: 'redis://127.0.0.1:1' });
+    expect(noRedis.code).toBe(69);
+    expect(noRedis.stderr).toContain('Redis is not reachable at redis://127.0.0.1:1');
+  });
+});
 
 describe('litecast CLI', () => {
   it('prints help and exits 0', async () => {
@@ -152,16 +169,24 @@ describe('litecast CLI', () => {
     expect(badConfig.stderr).toContain('LITECAST_RATE_MARGIN');
   }, 60_000);
 
+  it('a placeholder that is not a CSV column is refused at creation, naming it, and nothing is left behind', async () => {
+    await writeFile(join(dir, 'proto.json'), JSON.stringify([{ type: 'body', parameters: [{ type: 'text', text: '{{name}} {{constructor}}' }] }]));
+    const before = await f.ctx.campaigns.listIds(0, 1_000);
+    const refused = await cli(['campaign', 'create', '--channel', 'main', '--template', 'litecast_promo', '--language', 'en', '--recipients', join(dir, 'good.csv'), '--components', join(dir, 'proto.json')]);
+    expect(refused.code).toBe(65);
+    expect(refused.stderr).toContain('{{constructor}} is not a column');
+    expect((await f.ctx.campaigns.listIds(0, 1_000)).total).toBe(before.total);
+  });
+
   it('litecast api refuses to start without a token, and serves with one', async () => {
     const refused = await cli(['api', '--port', '0']);
     expect(refused.code).toBe(78);
     expect(refused.stderr).toContain('LITECAST_API_TOKEN');
-    const api = await startLitecast(['api', '--port', '0', '--host', '127.0.0.1'], { ...env, LITECAST_API_TOKEN: 'cli-test-token-0123456789' }, 'listening on');
+    const api = await startCli(['api', '--port', '0', '--host', '127.0.0.1'], { ...env, LITECAST_API_TOKEN: 'cli-test-token-0123456789' }, 'listening on');
     const url = /listening on (http:\/\/\S+)/.exec(api.output())?.[1];
     const res = await fetch(`${url}/v1/channels`, { headers: { authorization: 'Bearer cli-test-token-0123456789' } });
     expect(res.status).toBe(200);
-    api.child.kill('SIGTERM');
-    expect(await api.exited).toBe(0);
+    expect(await api.stop()).toBe(0);
   });
 
   it('litecast demo runs a campaign end to end and prints the funnel per route', async () => {

@@ -1,0 +1,70 @@
+/** `litecast channel add|list|remove`: the sending numbers. */
+import type { Command } from 'commander';
+import { readEnvironmentValue } from '../../shared/config.ts';
+import { LitecastError } from '../../shared/errors.ts';
+import type { CliSession } from '../cli-session.ts';
+import { positiveInt } from '../positive-int.ts';
+
+type KeyOptions = { apiKey?: string; apiKeyEnv?: string; apiKeyStdin?: boolean };
+
+/** Registers the `channel` command group on the program. */
+export function registerChannelCommands(program: Command, session: CliSession): void {
+  const { out } = session;
+  const channel = program.command('channel').description('Manage sending numbers (channels)');
+  channel
+    .command('add')
+    .description('Add a channel: a 360dialog number with its D360-API-KEY')
+    .requiredOption('--id <id>', 'your name for the channel')
+    .requiredOption('--base-url <url>', 'https://waba-v2.360dialog.io, or a sandbox URL')
+    .option('--api-key <key>', 'the D360-API-KEY (prefer --api-key-env or --api-key-stdin: keeps it out of shell history)')
+    .option('--api-key-env <var>', 'read the key from this environment variable')
+    .option('--api-key-stdin', 'read the key from standard input')
+    .option('--mps <n>', 'messages per second allowed for the number (default 80)', positiveInt('--mps'))
+    .option('--replace', 'overwrite a channel with the same id')
+    .option('--json', 'print JSON')
+    .action(async (opts: KeyOptions & { id: string; baseUrl: string; mps?: number; replace?: boolean; json?: boolean }) => {
+      const apiKey = await readApiKey(opts, session);
+      await session.withContext(async (ctx) => {
+        const added = await ctx.channels.add({ id: opts.id, baseUrl: opts.baseUrl, apiKey, ...(opts.mps ? { mps: opts.mps } : {}) }, { replace: opts.replace ?? false });
+        out(opts.json ? JSON.stringify(added) : `channel ${added.id} added (${added.baseUrl}, ${added.mps} msg/s, key ${added.apiKeyEncrypted ? 'encrypted' : 'stored unencrypted: set LITECAST_SECRET_KEY to encrypt'})`);
+      });
+    });
+  channel
+    .command('list')
+    .description('List channels (never shows API keys)')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await session.withContext(async (ctx) => {
+        const list = await ctx.channels.list();
+        if (opts.json) return out(JSON.stringify(list));
+        if (list.length === 0) return out('no channels: add one with `litecast channel add`');
+        for (const c of list) out(`${c.id}\t${c.baseUrl}\t${c.mps} msg/s`);
+      });
+    });
+  channel
+    .command('remove <id>')
+    .description('Remove a channel')
+    .action(async (id: string) => {
+      await session.withContext(async (ctx) => {
+        await ctx.channels.remove(id);
+        out(`channel ${id} removed`);
+      });
+    });
+}
+
+/** The API key, given exactly one way: on the command line, in a named variable, or on stdin. */
+async function readApiKey(opts: KeyOptions, session: CliSession): Promise<string> {
+  const given = [opts.apiKey !== undefined, opts.apiKeyEnv !== undefined, opts.apiKeyStdin === true].filter(Boolean).length;
+  if (given !== 1) throw new LitecastError('LITECAST_ERR_INVALID_OPTION', 'Give the API key exactly one way: --api-key KEY, --api-key-env VAR or --api-key-stdin.');
+  if (opts.apiKey !== undefined) return opts.apiKey;
+  if (opts.apiKeyEnv !== undefined) {
+    const value = readEnvironmentValue(opts.apiKeyEnv, session.io.env);
+    if (!value) throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--api-key-env ${opts.apiKeyEnv}: that environment variable is empty or not set.`);
+    return value;
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of session.io.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
+  const key = Buffer.concat(chunks).toString('utf8').trim();
+  if (!key) throw new LitecastError('LITECAST_ERR_INVALID_OPTION', '--api-key-stdin: nothing was read from standard input.');
+  return key;
+}
