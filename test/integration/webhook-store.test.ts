@@ -83,7 +83,7 @@ describe('a status webhook for an unknown recipient', () => {
     expect(await t.campaigns.errors(C)).toEqual({ TIMEOUT: 1 });
 
     const message = { wamid: 'wamid.late', to: P, waId: P, channel, category: 'marketing_lite' as const, bizOpaqueCallbackData: encodeCallbackData(C, P), conversationId: 'conv1' };
-    const body = JSON.stringify(buildStatusesBody(channel, [buildStatus(message, 'delivered', 1_700_000_000)]));
+    const body = JSON.stringify(buildStatusesBody(channel, [buildStatus(message, 'delivered', 1_700_000_000, true)]));
     const outcome = await processWebhook(t.store, { body, receivedAt: 1_700_000_000_000 }, async () => undefined);
 
     expect(outcome).toMatchObject({ applied: 1, unmatched: 0, notYet: 0 });
