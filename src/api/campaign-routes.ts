@@ -10,6 +10,8 @@ import { createCampaign, newCampaignId, type CampaignOptions } from '../producer
 import { markIntakeAlive } from '../producer/intake-liveness.ts';
 import { EXPORT_OUTCOMES, exportRecipients, formatRows, type ExportOutcome } from '../producer/export-recipients.ts';
 import { readRecipients, recipientsFromValues, type RecipientFormat } from '../producer/read-recipients.ts';
+import type { TemplateComponent } from '../shared/outbound-message.ts';
+import { placeholdersOf } from '../shared/template-components.ts';
 import { retryCampaign } from '../producer/retry-campaign.ts';
 import { describeCampaign } from '../report/campaign-report.ts';
 import { campaignStatus } from '../shared/campaign-status.ts';
@@ -136,7 +138,12 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
       const create = async () => {
         const stopMarking = await markIntakeAlive(ctx.redis, ctx.keys, id);
         try {
-          const rows = recipients ? recipientsFromValues(recipients) : readRecipients(guardUpload(request.body as Readable, { limitBytes: uploadLimit, idleTimeoutMs: ctx.config.intakeIdleTimeoutMs }), format ?? 'csv');
+          // A CSV header without a column for a template placeholder is refused before any row is kept.
+          const components = options.template?.components;
+          // (Not validated yet: placeholdersOf only walks the strings, so any JSON shape is safe here.)
+          const requiredColumns = Array.isArray(components) ? placeholdersOf(components as TemplateComponent[]) : [];
+          const upload = () => readRecipients(guardUpload(request.body as Readable, { limitBytes: uploadLimit, idleTimeoutMs: ctx.config.intakeIdleTimeoutMs }), format ?? 'csv', { requiredColumns });
+          const rows = recipients ? recipientsFromValues(recipients) : upload();
           const summary = await createCampaign(ctx, { ...options, id }, rows);
           return { statusCode: 201, body: { id: summary.id, batches: summary.batches, rejected: summary.rejected, counts: summary.counts } };
         } catch (error) {
