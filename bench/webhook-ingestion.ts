@@ -19,9 +19,9 @@
  *   - events applied per second: from the first POST until the campaign's `delivered` and `read`
  *     counters (polled in Redis every 20 ms) reach their expected totals;
  *   - acknowledgement latency p50/p99 per POST (request written → response ended, client side);
- *   - lag from acknowledgement to applied, p50/p99 per event: each events-queue job's
- *     `finishedOn` (all its events applied) − its `receivedAt` (stamped by the API just before the
- *     queue write, so this slightly over-states the lag); read from the completed jobs afterwards;
+ *   - lag from acknowledgement to applied, p50/p99 per body: the stream's bodies added and the
+ *     consumer group's acknowledged ones, both sampled every 20 ms (XINFO); the k-th body added
+ *     is applied when the acknowledged count reaches k (first in, first out), to within 20 ms;
  *   - CPU per event of the API process, of the workers and of Redis (server-wide, `INFO cpu`).
  */
 import { randomBytes } from 'node:crypto';
@@ -30,8 +30,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Redis } from 'ioredis';
-import type { WebhookJob } from '../src/webhooks/process-webhook.ts';
-import { createEventsQueue } from '../src/webhooks/events-queue.ts';
+import { createEventsStream } from '../src/webhooks/events-stream.ts';
 import { openPipeline, type BenchPipeline } from './pipeline.ts';
 import { cpuSecondsOf, LITECAST_BIN, litecastEnv, machineBusySeconds, runNode, startNode, startWorkers, type RunningProcess } from './processes.ts';
 import { diffRedis, parseInfo, snapshotRedis } from './redis-stats.ts';
@@ -172,7 +171,7 @@ export async function runWebhookIngestion(options: WebhookIngestionOptions): Pro
   const secret = randomBytes(12).toString('hex');
   // Workers log at info ("worker ready" is how their start is seen); nothing is logged per event.
   const env = litecastEnv(redisUrl, pipeline.namespace, { LITECAST_API_TOKEN: randomBytes(16).toString('hex'), LITECAST_WEBHOOK_SECRET: secret });
-  const eventsQueue = createEventsQueue(pipeline.ctx.redis, pipeline.ctx.keys);
+  const eventsQueue = createEventsStream(pipeline.ctx.redis, pipeline.ctx.keys);
   let api: (RunningProcess & { url: string }) | undefined;
   let pool: Awaited<ReturnType<typeof startWorkers>> | undefined;
   try {
@@ -225,9 +224,9 @@ export async function runWebhookIngestion(options: WebhookIngestionOptions): Pro
     const drained = async (timeoutMs: number) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const c = await eventsQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
-        if ((c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) === 0) return;
-        if (Date.now() > deadline) throw new Error(`events queue not drained after ${timeoutMs} ms: ${JSON.stringify(c)}`);
+        const c = await eventsQueue.depth();
+        if (c.pending + c.unread === 0) return;
+        if (Date.now() > deadline) throw new Error(`webhook stream not drained after ${timeoutMs} ms: ${JSON.stringify(c)}`);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     };
@@ -256,6 +255,15 @@ export async function runWebhookIngestion(options: WebhookIngestionOptions): Pro
       // Poll the counters while the generator runs (it starts in its own process).
       let appliedAt = 0;
       let polling = true;
+      // Bodies added to the stream and acknowledged by the consumer group, sampled through the run.
+      const samples: StreamSample[] = [];
+      const sampler = (async () => {
+        while (polling) {
+          samples.push(await sampleStream(pipeline.ctx.redis, pipeline.ctx.keys));
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        samples.push(await sampleStream(pipeline.ctx.redis, pipeline.ctx.keys));
+      })();
       const expected = { delivered: before.delivered + spec.recipients, read: before.read + spec.recipients };
       const poller = (async () => {
         while (polling) {
@@ -270,26 +278,19 @@ export async function runWebhookIngestion(options: WebhookIngestionOptions): Pro
       const load = await generate(spec.label.replace(/\W+/g, '-'), from, to, spec.statusesPerPost, ['sent', 'delivered', 'read'], pacedEventsPerSecond === null ? undefined : pacedEventsPerSecond / spec.statusesPerPost);
       const deadline = Date.now() + Math.max(60_000, (load.events / 500) * 1000);
       while (appliedAt === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      polling = false;
       await poller;
-      if (appliedAt === 0) throw new Error(`webhook run ${spec.label}: counters did not reach ${JSON.stringify(expected)}: ${JSON.stringify(await readCounters())}`);
       await drained(30_000);
+      polling = false;
+      await sampler;
+      if (appliedAt === 0) throw new Error(`webhook run ${spec.label}: counters did not reach ${JSON.stringify(expected)}: ${JSON.stringify(await readCounters())}`);
       const redisDelta = diffRedis(redisBefore, await snapshotRedis(redis));
       const cpuAfter = { api: cpuSecondsOf(apiPid), workers: workerPids.reduce((s, p) => s + cpuSecondsOf(p), 0), redis: await redisCpuSeconds(redis) };
       const machineBusy = machineBusySeconds() - machineBefore;
       const wall = (Date.now() - runStart) / 1000;
 
-      // Lag per event, from the completed jobs of this run (the queue keeps the newest 10,000).
-      const jobs = (await eventsQueue.getJobs(['completed'], 0, -1)).filter((j) => j && (j.data as WebhookJob).receivedAt >= runStart);
-      const lags: number[] = [];
-      const weights: number[] = [];
-      let retriedJobs = 0;
-      for (const job of jobs) {
-        if (job.finishedOn === undefined) continue;
-        lags.push(job.finishedOn - (job.data as WebhookJob).receivedAt);
-        weights.push((job.data.body.match(/"status":/g) ?? []).length);
-        if (job.attemptsMade > 1) retriedJobs += 1;
-      }
+      // Lag per body: when the k-th body of the run was acknowledged by the group minus when it was added.
+      const { lags, weights } = streamLags(samples);
+      const retriedJobs = 0;
       const cpu = { api: cpuAfter.api - cpuBefore.api, workers: cpuAfter.workers - cpuBefore.workers, redis: cpuAfter.redis - cpuBefore.redis, generator: load.cpuSeconds };
       const perEvent = (s: number) => Math.round((s * 1e6) / load.events);
       const ackSeconds = (load.lastAckAt - load.firstPostAt) / 1000;
@@ -320,7 +321,6 @@ export async function runWebhookIngestion(options: WebhookIngestionOptions): Pro
         redisCallsPerPost: perPost(redisDelta.calls, load.posts),
         redisUsecPerPost: perPost(redisDelta.usec, load.posts),
       };
-      if (lags.length !== load.posts) log(`   note: ${lags.length} of ${load.posts} jobs of run ${spec.label} were still in the queue's completed set for the lag`);
       log(`   ${spec.label}: ${Math.round(run.eventsAckedPerSecond)} events/s acknowledged, ${Math.round(run.eventsAppliedPerSecond)} applied; ack p99 ${run.ackMs.p99.toFixed(1)} ms, lag p99 ${Math.round(run.lagMs.p99)} ms`);
       runs.push(run);
     }
@@ -331,6 +331,42 @@ export async function runWebhookIngestion(options: WebhookIngestionOptions): Pro
     await pipeline.close();
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+type StreamSample = { at: number; added: number; applied: number };
+
+/** Bodies ever added to the stream, and those the `apply` group has read and acknowledged (Redis 7's entries-added / entries-read). */
+async function sampleStream(redis: BenchPipeline['ctx']['redis'], keys: BenchPipeline['ctx']['keys']): Promise<StreamSample> {
+  const at = Date.now();
+  const info = fields((await redis.xinfo('STREAM', keys.webhookStream)) as unknown[]);
+  const groups = ((await redis.xinfo('GROUPS', keys.webhookStream)) as unknown[][]).map(fields);
+  const group = groups.find((g) => g['name'] === keys.webhookGroup) ?? {};
+  return { at, added: Number(info['entries-added'] ?? 0), applied: Number(group['entries-read'] ?? 0) - Number(group['pending'] ?? 0) };
+}
+
+function fields(flat: unknown[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1];
+  return out;
+}
+
+/**
+ * Lag from two cumulative curves sampled every ~20 ms (the stream is first in, first out): the
+ * bodies added between two samples were applied when the applied count first reached them.
+ */
+function streamLags(samples: StreamSample[]): { lags: number[]; weights: number[] } {
+  const lags: number[] = [];
+  const weights: number[] = [];
+  let j = 0;
+  for (let i = 1; i < samples.length; i++) {
+    const now = samples[i] as StreamSample;
+    const n = now.added - (samples[i - 1] as StreamSample).added;
+    if (n <= 0) continue;
+    while (j < samples.length - 1 && (samples[j] as StreamSample).applied < now.added) j++;
+    lags.push(Math.max(0, (samples[j] as StreamSample).at - now.at));
+    weights.push(n);
+  }
+  return { lags, weights };
 }
 
 /** The section's figures: per run (statuses per POST), each with the issue's target where it has one. */
@@ -410,7 +446,7 @@ export function webhookFigures(result: WebhookResult): Figure[] {
         name: `${who}: acknowledged to applied, p99 per event`,
         value: Math.round(run.lagMs.p99),
         unit: 'ms',
-        note: `max ${n(run.lagMs.max)} ms; from ${n(run.lagJobs)} queue jobs (API receipt → job finished)${paced ? '' : '; at saturation this is mostly the backlog of acknowledged events'}${run.retriedJobs > 0 ? `; ${run.retriedJobs} jobs retried` : ''}`,
+        note: `max ${n(run.lagMs.max)} ms; from ${n(run.lagJobs)} samples of the stream every 20 ms (added → acknowledged by the consumer group)${paced ? '' : '; at saturation this is mostly the backlog of acknowledged events'}${run.retriedJobs > 0 ? `; ${run.retriedJobs} jobs retried` : ''}`,
       }),
       figure({
         id: `${id}.cpu-api`,

@@ -28,17 +28,18 @@ export function registerOpsRoutes(app: FastifyInstance, deps: ApiDeps): void {
   app.get('/docs', { schema: { summary: 'This API as an OpenAPI 3 document' } }, async () => app.swagger());
 
   app.get('/metrics', { schema: { summary: 'Prometheus metrics of the API and every running worker' } }, async (_request, reply) => {
-    const depth = await Promise.all(
+    const sendCounts = await ctx.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
+    // The webhook stream: bodies not read yet (waiting) and read but not acknowledged (active).
+    const events = await deps.events.depth();
+    const depth = [
+      Object.entries(sendCounts).map(([state, value]) => ({ labels: { queue: 'send', state }, value })),
       [
-        ['send', ctx.queue],
-        ['events', deps.eventsQueue],
-      ].map(async ([name, queue]) => {
-        const counts = await (queue as typeof ctx.queue).getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
-        return Object.entries(counts).map(([state, value]) => ({ labels: { queue: name as string, state }, value }));
-      }),
-    );
+        { labels: { queue: 'events', state: 'waiting' }, value: events.unread },
+        { labels: { queue: 'events', state: 'active' }, value: events.pending },
+      ],
+    ];
     const { contentType, text } = await aggregatedMetrics(ctx.redis, ctx.keys, deps.metrics.registry, [
-      { name: 'litecast_queue_depth', help: 'Jobs in the BullMQ queues, by queue and state', type: 'gauge', values: depth.flat(), aggregator: 'sum' } as never,
+      { name: 'litecast_queue_depth', help: 'Jobs in the send queue and bodies in the webhook stream, by queue and state', type: 'gauge', values: depth.flat(), aggregator: 'sum' } as never,
     ]);
     return reply.type(contentType).send(text);
   });

@@ -7,7 +7,7 @@ import { createAppContext } from '../shared/app-context.ts';
 import type { Config } from '../shared/config.ts';
 import { createMetrics } from '../shared/metrics.ts';
 import { sweepAbandonedIntakes } from '../producer/intake-liveness.ts';
-import { createEventsQueue } from '../webhooks/events-queue.ts';
+import { createEventsStream } from '../webhooks/events-stream.ts';
 import { buildApi } from './build-api.ts';
 
 export type RunningApi = { app: FastifyInstance; url: string; close(): Promise<void> };
@@ -17,15 +17,15 @@ export async function startApi(config: Config, logger: Logger, options: { port?:
   // Campaigns whose intake died half-way (process killed, Redis lost mid-upload) go before anything else.
   const swept = await sweepAbandonedIntakes(ctx);
   if (swept.length > 0) logger.warn({ campaigns: swept }, 'removed campaigns whose intake never finished');
-  const eventsQueue = createEventsQueue(ctx.redis, ctx.keys);
-  const app = await buildApi({ ctx, eventsQueue, metrics: createMetrics() });
+  const events = createEventsStream(ctx.redis, ctx.keys);
+  const app = await buildApi({ ctx, events, metrics: createMetrics() });
   const address = await app.listen({ port: options.port ?? config.apiPort, host: options.host ?? config.apiHost });
   return {
     app,
     url: address.replace('[::]', '127.0.0.1').replace('0.0.0.0', '127.0.0.1'),
     async close() {
       await app.close();
-      await eventsQueue.close();
+      await events.close();
       await ctx.close();
     },
   };

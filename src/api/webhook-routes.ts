@@ -1,6 +1,7 @@
 /**
  * 360dialog webhooks: checked (shared secret header, optional HMAC signature of the raw body),
- * acknowledged within milliseconds, and handed to a durable queue; a worker applies them.
+ * appended to the webhook stream (200 only once Redis has it, 503 when it cannot take it); the
+ * workers' consumer group applies them.
  */
 import { createHmac } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
@@ -58,7 +59,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ApiDeps): void
       try {
         // A mistyped channel in the URL must not file an opt-out under a key nothing reads.
         if (request.params.channelId !== undefined) await deps.ctx.channels.get(request.params.channelId);
-        await deps.eventsQueue.add('webhook', { body: text, receivedAt: Date.now(), ...(request.params.channelId ? { channelId: request.params.channelId } : {}) });
+        await deps.events.add({ body: text, receivedAt: Date.now(), ...(request.params.channelId ? { channelId: request.params.channelId } : {}) });
       } catch (error) {
         // Not stored: a 503 makes 360dialog retry the webhook later instead of dropping it.
         if (isRedisDownError(error)) throw new LitecastError('LITECAST_ERR_REDIS_UNREACHABLE', 'The webhook could not be stored (Redis is not reachable); send it again later.', undefined, { cause: error });

@@ -86,6 +86,11 @@ const schema = z.object({
    * reported as "no webhook: probably not delivered". Default 15.
    */
   LITECAST_UNKNOWN_QUIET_MINUTES: int(1, 7 * 24 * 60).default(15),
+  /**
+   * How long a webhook body read by a consumer may stay unacknowledged before another consumer
+   * takes it over (the first one is presumed dead), in ms. Default 15000.
+   */
+  LITECAST_WEBHOOK_CLAIM_IDLE_MS: int(100, 3_600_000).default(15_000),
 });
 
 export type Config = Readonly<{
@@ -111,6 +116,7 @@ export type Config = Readonly<{
   intakeIdleTimeoutMs: number;
   allowedBaseUrls: readonly string[];
   unknownQuietMs: number;
+  webhookClaimIdleMs: number;
 }>;
 
 /** The names of every environment variable litecast reads, for the README and `--help`. */
@@ -154,6 +160,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     intakeIdleTimeoutMs: e.LITECAST_INTAKE_IDLE_TIMEOUT_MS,
     allowedBaseUrls: Object.freeze(e.LITECAST_ALLOWED_BASE_URLS.split(',').map((v) => v.trim()).filter(Boolean)),
     unknownQuietMs: e.LITECAST_UNKNOWN_QUIET_MINUTES * 60_000,
+    webhookClaimIdleMs: e.LITECAST_WEBHOOK_CLAIM_IDLE_MS,
   });
 }
 

@@ -15,7 +15,6 @@ export function createKeys(namespace: string) {
     /** BullMQ prefix: queues become `<ns>:{q}:send:*`, so each queue's keys share one slot. */
     queuePrefix: `${ns}:{q}`,
     sendQueue: 'send',
-    eventsQueue: 'events',
     /** Hash: channel id → channel record (API key encrypted when a secret key is set). */
     channels: `${ns}:channels`,
     /** Sorted set: campaign id by creation time. */
@@ -53,6 +52,13 @@ export function createKeys(namespace: string) {
     channelCooldown: (id: string) => `${ns}:{lim:${id}}:cooldown`,
     /** Hash: webhook counters (unmatched events by reason…); shares a slot with the unmatched list. */
     webhookStats: `${ns}:{wh}:stats`,
+    /**
+     * Stream: raw webhook bodies as received, read by the `apply` consumer group. Its own hash tag,
+     * so on a cluster it is one slot; more streams would be `{whs:<n>}` (see the README).
+     */
+    webhookStream: `${ns}:{whs}:events`,
+    /** Consumer group of the workers that apply webhook bodies. */
+    webhookGroup: 'apply',
     /** List: the newest events that matched no campaign. */
     webhookUnmatched: `${ns}:{wh}:unmatched`,
     /** String: an `Idempotency-Key` of `POST /v1/campaigns` (hashed) → the request's fingerprint and first answer. */

@@ -77,6 +77,8 @@ export function createRedis(url: string, role: RedisRole = 'command', extra: Red
     enableReadyCheck: true,
     // A fail-fast connection (the API) must not queue at the cluster level either.
     ...(extra.enableOfflineQueue === false ? { enableOfflineQueue: false } : {}),
+    // Auto-pipelining is a cluster-level option (it groups commands per node).
+    ...(extra.enableAutoPipelining ? { enableAutoPipelining: true } : {}),
     clusterRetryStrategy: (times) => Math.min(100 * 2 ** Math.min(times, 6), 3_000),
   };
   // ioredis's Cluster speaks the same commands as Redis; the cast keeps one client type everywhere.

@@ -85,7 +85,10 @@ async function launch(options: WorkerOptions): Promise<WorkerHandle> {
     shutdown: shutdown.signal,
     concurrency: options.concurrency ?? config.workerConcurrency,
   });
-  const events = createEventsConsumer({ connection: bullConnection, keys, webhooks: createWebhookStore(redis, keys), channels: ctx.channels, metrics, logger });
+  // Its own auto-pipelining connection: a batch of webhook bodies leaves as one write.
+  const eventsRedis = createRedis(config.redisUrl, 'command', { enableAutoPipelining: true });
+  eventsRedis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const events = createEventsConsumer({ redis: eventsRedis, keys, webhooks: createWebhookStore(eventsRedis, keys), channels: ctx.channels, metrics, logger, claimIdleMs: config.webhookClaimIdleMs });
 
   return {
     ready: () => Promise.all([sender.ready(), events.ready()]).then(() => undefined),
@@ -103,7 +106,7 @@ async function launch(options: WorkerOptions): Promise<WorkerHandle> {
       await limiters.close();
       await control.close();
       contexts.close();
-      await Promise.allSettled([subscriber.quit(), bullConnection.quit()]);
+      await Promise.allSettled([subscriber.quit(), bullConnection.quit(), eventsRedis.quit()]);
       await ctx.close();
     },
   };

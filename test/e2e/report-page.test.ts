@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +16,7 @@ import { buildApi } from '../../src/api/build-api.ts';
 import { renderReportPage } from '../../src/report/render-report-page.ts';
 import type { CampaignReport } from '../../src/report/campaign-report.ts';
 import { createMetrics } from '../../src/shared/metrics.ts';
-import { createEventsQueue } from '../../src/webhooks/events-queue.ts';
-import type { WebhookJob } from '../../src/webhooks/process-webhook.ts';
+import { createEventsStream, type EventsStream } from '../../src/webhooks/events-stream.ts';
 import { createPipelineFixture, PROMO_COMPONENTS, type PipelineFixture } from '../support/pipeline-fixture.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -33,7 +31,7 @@ const PAUSE_REASON = '132015 template <b>paused</b> for low quality<img src=x on
 
 let f: PipelineFixture;
 let app: FastifyInstance;
-let eventsQueue: Queue<WebhookJob>;
+let eventsQueue: EventsStream;
 let apiUrl: string;
 let userDataDir: string;
 let browser: BrowserContext;
@@ -71,7 +69,7 @@ async function webhooksSettled(id: string): Promise<CampaignReport> {
   let previous = '';
   return waitFor(
     async () => {
-      const counts = await eventsQueue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
+      const counts = await eventsQueue.depth();
       const r = await report(id);
       const snapshot = JSON.stringify([r.counts, r.funnel]);
       const settled = Object.values(counts).every((n) => n === 0) && r.counts.delivered === r.counts.sent && snapshot === previous;
@@ -106,8 +104,8 @@ beforeAll(async () => {
     env: { LITECAST_API_TOKEN: TOKEN, LITECAST_WEBHOOK_SECRET: WEBHOOK_SECRET },
     sandboxConfig: { liteIneligibleRecipients: ['55*'], recipientErrors: [{ match: '4479*', code: 131026 }] },
   });
-  eventsQueue = createEventsQueue(f.ctx.redis, f.ctx.keys);
-  app = await buildApi({ ctx: f.ctx, eventsQueue, metrics: createMetrics() });
+  eventsQueue = createEventsStream(f.ctx.redis, f.ctx.keys);
+  app = await buildApi({ ctx: f.ctx, events: eventsQueue, metrics: createMetrics() });
   apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   await f.startInProcessWorker();
   f.sandbox.configure({ webhook: { url: `${apiUrl}/webhooks/360dialog/main`, headers: { 'x-litecast-webhook-secret': WEBHOOK_SECRET }, readRate: 0.5, clickRate: 0.4 } });

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/build-api.ts';
 import { webhookSignature } from '../../src/api/webhook-routes.ts';
 import { createMetrics } from '../../src/shared/metrics.ts';
-import { createEventsQueue } from '../../src/webhooks/events-queue.ts';
+import { createEventsStream } from '../../src/webhooks/events-stream.ts';
 import { createPipelineFixture, PROMO_COMPONENTS, recipientsCsv, type PipelineFixture } from '../support/pipeline-fixture.ts';
 import { waitFor } from '../support/wait-for.ts';
 
@@ -29,9 +29,9 @@ beforeAll(async () => {
     env: { LITECAST_API_TOKEN: TOKEN, LITECAST_WEBHOOK_SECRET: WEBHOOK_SECRET, LITECAST_WEBHOOK_SIGNING_SECRET: SIGNING_SECRET },
     sandboxConfig: { liteIneligibleRecipients: ['55*'], recipientErrors: [{ match: '4479*', code: 131026 }, { match: '4478*', code: 131049, async: true }] },
   });
-  const eventsQueue = createEventsQueue(f.ctx.redis, f.ctx.keys);
+  const eventsQueue = createEventsStream(f.ctx.redis, f.ctx.keys);
   closeQueue = () => eventsQueue.close();
-  app = await buildApi({ ctx: f.ctx, eventsQueue, metrics: createMetrics(), limits: { uploadBytes: 4 * 1024 * 1024, jsonBodyBytes: 1024 * 1024 } });
+  app = await buildApi({ ctx: f.ctx, events: eventsQueue, metrics: createMetrics(), limits: { uploadBytes: 4 * 1024 * 1024, jsonBodyBytes: 1024 * 1024 } });
   apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
   await f.startInProcessWorker();
 });

@@ -12,7 +12,7 @@ import { buildApi } from '../../src/api/build-api.ts';
 import { webhookSignature } from '../../src/api/webhook-routes.ts';
 import { createMetrics } from '../../src/shared/metrics.ts';
 import { batchJobId } from '../../src/shared/send-queue.ts';
-import { createEventsQueue } from '../../src/webhooks/events-queue.ts';
+import { createEventsStream } from '../../src/webhooks/events-stream.ts';
 import { createPipelineFixture, PROMO_COMPONENTS, type PipelineFixture } from '../support/pipeline-fixture.ts';
 import { recordHostile } from '../support/record-hostile.ts';
 import { runLitecast } from '../support/spawn-litecast.ts';
@@ -27,7 +27,7 @@ const hook = { 'x-litecast-webhook-secret': WEBHOOK_SECRET, 'content-type': 'app
 let f: PipelineFixture;
 let app: FastifyInstance;
 let port: number;
-let eventsQueue: ReturnType<typeof createEventsQueue>;
+let eventsQueue: ReturnType<typeof createEventsStream>;
 
 const phone = (i: number) => `4470${String(i).padStart(8, '0')}`;
 const later = () => new Date(Date.now() + 3_600_000).toISOString();
@@ -43,8 +43,8 @@ const body = (extra: Record<string, unknown> = {}) => ({
 
 beforeAll(async () => {
   f = await createPipelineFixture({ mps: 500, env: { LITECAST_API_TOKEN: TOKEN, LITECAST_WEBHOOK_SECRET: WEBHOOK_SECRET, LITECAST_WEBHOOK_SIGNING_SECRET: SIGNING_SECRET } });
-  eventsQueue = createEventsQueue(f.ctx.redis, f.ctx.keys);
-  app = await buildApi({ ctx: f.ctx, eventsQueue, metrics: createMetrics() });
+  eventsQueue = createEventsStream(f.ctx.redis, f.ctx.keys);
+  app = await buildApi({ ctx: f.ctx, events: eventsQueue, metrics: createMetrics() });
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   port = Number(new URL(url).port);
 });
@@ -92,11 +92,11 @@ describe('item 1: Idempotency-Key on POST /v1/campaigns', () => {
 describe('item 3: webhook URL channel ids', () => {
   it('a webhook for a channel that does not exist is a 404 and is not stored', async () => {
     const payload = JSON.stringify({ entry: [{ changes: [{ field: 'messages', value: { messages: [{ from: phone(9), type: 'text', text: { body: 'STOP' } }] } }] }] });
-    const before = await eventsQueue.count();
+    const before = await eventsQueue.length();
     const res = await app.inject({ method: 'POST', url: '/webhooks/360dialog/mian', headers: signed(payload), payload });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ error: { code: 'LITECAST_ERR_UNKNOWN_CHANNEL' } });
-    expect(await eventsQueue.count()).toBe(before);
+    expect(await eventsQueue.length()).toBe(before);
     expect(await f.ctx.redis.exists(f.ctx.keys.channelSuppressed('mian'))).toBe(0);
     const good = await app.inject({ method: 'POST', url: '/webhooks/360dialog/main', headers: signed(payload), payload });
     expect(good.statusCode).toBe(200);

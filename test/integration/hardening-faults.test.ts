@@ -13,7 +13,7 @@ import { sweepAbandonedIntakes, markIntakeAlive } from '../../src/producer/intak
 import { createAppContext } from '../../src/shared/app-context.ts';
 import { createLogger } from '../../src/shared/logger.ts';
 import { createMetrics } from '../../src/shared/metrics.ts';
-import { createEventsQueue } from '../../src/webhooks/events-queue.ts';
+import { createEventsStream } from '../../src/webhooks/events-stream.ts';
 import { createPipelineFixture, PROMO_COMPONENTS, type PipelineFixture } from '../support/pipeline-fixture.ts';
 import { recordHostile } from '../support/record-hostile.ts';
 import { testConfig } from '../support/test-env.ts';
@@ -72,8 +72,8 @@ describe('item 1: Redis down under the API', () => {
   it('answers 503 at once, for campaigns and webhooks, and nothing takes effect once Redis is back', async () => {
     const config = testConfig({ REDIS_URL: `redis://127.0.0.1:${redisPort}`, LITECAST_API_TOKEN: TOKEN, LITECAST_WEBHOOK_SECRET: WEBHOOK_SECRET });
     const ctx = await createAppContext(config, createLogger({ level: 'silent' }), { failFast: true });
-    const eventsQueue = createEventsQueue(ctx.redis, ctx.keys);
-    const app = await buildApi({ ctx, eventsQueue, metrics: createMetrics() });
+    const eventsQueue = createEventsStream(ctx.redis, ctx.keys);
+    const app = await buildApi({ ctx, events: eventsQueue, metrics: createMetrics() });
     try {
       await ctx.channels.add({ id: 'main', baseUrl: 'http://127.0.0.1:9', apiKey: 'k' });
       await stopRedis(redis);
@@ -120,12 +120,12 @@ describe('item 2: aborted and stalled uploads, and the sweep', () => {
   let f: PipelineFixture;
   let app: FastifyInstance;
   let port: number;
-  let eventsQueue: ReturnType<typeof createEventsQueue>;
+  let eventsQueue: ReturnType<typeof createEventsStream>;
 
   beforeAll(async () => {
     f = await createPipelineFixture({ mps: 500, env: { LITECAST_API_TOKEN: TOKEN, LITECAST_INTAKE_IDLE_TIMEOUT_MS: '1500' } });
-    eventsQueue = createEventsQueue(f.ctx.redis, f.ctx.keys);
-    app = await buildApi({ ctx: f.ctx, eventsQueue, metrics: createMetrics() });
+    eventsQueue = createEventsStream(f.ctx.redis, f.ctx.keys);
+    app = await buildApi({ ctx: f.ctx, events: eventsQueue, metrics: createMetrics() });
     port = Number(new URL(await app.listen({ port: 0, host: '127.0.0.1' })).port);
   });
   afterAll(async () => {
