@@ -13,6 +13,7 @@ export { decodeLedgerValue, type LedgerEntry, type LedgerOutcome } from './ledge
 
 const SCRIPTS = {
   claim: new URL('./claim-1.lua', import.meta.url),
+  claimMany: new URL('./claim-many-1.lua', import.meta.url),
   release: new URL('./release-1.lua', import.meta.url),
   commit: new URL('./commit-4.lua', import.meta.url),
   orphan: new URL('./orphan-3.lua', import.meta.url),
@@ -28,6 +29,14 @@ export function createLedger(redis: Redis, keys: Keys) {
   const run = defineScripts(redis, SCRIPTS);
   const ledgerKey = (campaignId: string) => keys.campaignLedger(campaignId);
   const counterKeys = (campaignId: string) => [keys.campaignLedger(campaignId), keys.campaignCounts(campaignId), keys.campaignErrors(campaignId)];
+
+  const commitCall = (campaignId: string, phone: string, token: string | undefined, outcome: LedgerOutcome, now: number) => {
+    const { value, counters, errorCode } = encodeOutcome(outcome, token ?? '');
+    const unknown = token ? unknownOfClaim(token) : { prefix: '', suffix: '' };
+    const keyList = [...counterKeys(campaignId), keys.campaignMeta(campaignId)];
+    const args = [phone, token ? claimValue(token) : '', unknown.prefix, unknown.suffix, value, errorCode, String(now), AUTO_COMPLETION.completeFrom.join(','), AUTO_COMPLETION.stampFrom.join(','), ...counters];
+    return ['commit', keyList, args] as const;
+  };
 
   return {
     /** Decoded entries for a list of phones (one round trip). */
@@ -59,11 +68,21 @@ export function createLedger(redis: Redis, keys: Keys) {
      * (AUTO_COMPLETION of the campaign lifecycle).
      */
     async commit(campaignId: string, phone: string, token: string | undefined, outcome: LedgerOutcome, now = Date.now()): Promise<boolean> {
-      const { value, counters, errorCode } = encodeOutcome(outcome, token ?? '');
-      const unknown = token ? unknownOfClaim(token) : { prefix: '', suffix: '' };
-      const keyList = [...counterKeys(campaignId), keys.campaignMeta(campaignId)];
-      const args = [phone, token ? claimValue(token) : '', unknown.prefix, unknown.suffix, value, errorCode, String(now), AUTO_COMPLETION.completeFrom.join(','), AUTO_COMPLETION.stampFrom.join(','), ...counters];
-      return (await run('commit', keyList, args)) === 1;
+      return (await run(...commitCall(campaignId, phone, token, outcome, now))) === 1;
+    },
+    /** Claims several pending recipients of one campaign in one script call; per recipient, whether it was claimed. */
+    async claimMany(campaignId: string, claims: ReadonlyArray<{ phone: string; token: string }>): Promise<boolean[]> {
+      if (claims.length === 0) return [];
+      const replies = (await run('claimMany', [ledgerKey(campaignId)], claims.flatMap((c) => [c.phone, claimValue(c.token)]))) as number[];
+      return replies.map((r) => r === 1);
+    },
+    /**
+     * Several commits of one campaign in one pipeline (one round trip; one slot on a cluster), each
+     * exactly as `commit` would record it; per commit, whether it was applied.
+     */
+    async commitMany(campaignId: string, commits: ReadonlyArray<{ phone: string; token: string | undefined; outcome: LedgerOutcome; now: number }>): Promise<boolean[]> {
+      const replies = await run.batch(commits.map((c) => commitCall(campaignId, c.phone, c.token, c.outcome, c.now)));
+      return replies.map((r) => r === 1);
     },
     /**
      * Puts a failed recipient (or, on explicit request, an `unknown` one) back to pending, only if

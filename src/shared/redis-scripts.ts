@@ -36,8 +36,17 @@ export function loadLuaScript(url: URL): LuaScript {
   return script;
 }
 
-/** Runs one registered script: its keys (checked against the file's key count), then its arguments. */
-export type ScriptRunner<Name extends string> = (name: Name, keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>;
+/** One call of a registered script: its name, its keys, its arguments. */
+export type ScriptCall<Name extends string> = readonly [name: Name, keys: readonly string[], args: ReadonlyArray<string | number>];
+
+/**
+ * Runs one registered script: its keys (checked against the file's key count), then its arguments.
+ * `batch` runs several calls in one pipeline (one round trip, one write); on a cluster their keys
+ * must share a slot (one campaign's keys do).
+ */
+export type ScriptRunner<Name extends string> = ((name: Name, keys: readonly string[], args: ReadonlyArray<string | number>) => Promise<unknown>) & {
+  batch(calls: ReadonlyArray<ScriptCall<Name>>): Promise<unknown[]>;
+};
 
 type CommandHost = Record<string, ((...args: Array<string | number>) => Promise<unknown>) | undefined>;
 
@@ -54,10 +63,27 @@ export function defineScripts<Name extends string>(redis: Redis, files: Readonly
     if (typeof host[script.command] !== 'function') redis.defineCommand(script.command, { numberOfKeys: script.numberOfKeys, lua: script.lua });
     scripts.set(name, script);
   }
-  return async (name, keys, args) => {
+  const check = (name: Name, keys: readonly string[]): LuaScript => {
     const script = scripts.get(name) as LuaScript;
     if (keys.length !== script.numberOfKeys) throw new Error(`${script.command} takes ${script.numberOfKeys} keys, got ${keys.length}`);
+    return script;
+  };
+  const run = async (name: Name, keys: readonly string[], args: ReadonlyArray<string | number>) => {
+    const script = check(name, keys);
     const command = host[script.command] as (...args: Array<string | number>) => Promise<unknown>;
     return command.call(redis, ...keys, ...args);
   };
+  const batch = async (calls: ReadonlyArray<ScriptCall<Name>>): Promise<unknown[]> => {
+    if (calls.length === 0) return [];
+    const pipeline = redis.pipeline();
+    // A pipeline gets the same per-command methods as its connection.
+    const pipeHost = pipeline as unknown as Record<string, (...args: Array<string | number>) => unknown>;
+    for (const [name, keys, args] of calls) (pipeHost[check(name, keys).command] as (...a: Array<string | number>) => unknown).call(pipeline, ...keys, ...args);
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, value]) => {
+      if (error) throw error;
+      return value;
+    });
+  };
+  return Object.assign(run, { batch });
 }

@@ -18,6 +18,7 @@ import type { Config } from '../shared/config.ts';
 import { isLitecastError } from '../shared/errors.ts';
 import type { Keys } from '../shared/keys.ts';
 import type { Ledger } from '../ledger/ledger.ts';
+import { createLedgerBatcher } from './ledger-batcher.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { BatchJobData } from '../shared/send-queue.ts';
@@ -84,9 +85,12 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     }
   }
 
+  // One per worker process: claims and commits of every batch running here share a flush.
+  const ledger = createLedgerBatcher(deps.ledger);
+
   function portsFor(context: ChannelContext): BatchPorts {
     return {
-      ledger: deps.ledger,
+      ledger,
       logger,
       now: Date.now,
       newToken: () => randomBytes(8).toString('base64url'),

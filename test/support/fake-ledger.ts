@@ -22,6 +22,8 @@ export function createFakeLedger(initial: Record<string, string> = {}) {
       for (const [phone, value] of [...values]) yield [phone, decodeLedgerValue(value)];
     },
     claim: async (_id, phone, token) => (values.has(phone) ? false : (values.set(phone, claimValue(token)), true)),
+    claimMany: async (id, claims) => Promise.all(claims.map((c) => ledger.claim(id, c.phone, c.token))),
+    commitMany: async (id, commits) => Promise.all(commits.map((c) => ledger.commit(id, c.phone, c.token, c.outcome, c.now))),
     release: async (_id, phone, token) => values.get(phone) === claimValue(token) && values.delete(phone),
     commit: async (_id, phone, token, outcome) => {
       if (token ? !holdsClaim(phone, token) : values.has(phone)) return false;

@@ -99,6 +99,27 @@ export function describeLedgerContract(name: string, make: () => Promise<LedgerU
       expect(await t.ledger.entries(C, [P])).toEqual([{ state: 'pending' }]);
     });
 
+    it('claims a block in one call (claim-many-1.lua) and commits a block in one pipeline, each as claim and commit would', async () => {
+      const Q = '4420000000';
+      const R = '4430000000';
+      await t.ledger.claim(C, Q, 'held');
+      expect(await t.ledger.claimMany(C, [{ phone: P, token: 'a' }, { phone: Q, token: 'b' }, { phone: R, token: 'c' }])).toEqual([true, false, true]);
+      expect(await t.ledger.entries(C, [P, Q, R])).toEqual([{ state: 'claimed', token: 'a' }, { state: 'claimed', token: 'held' }, { state: 'claimed', token: 'c' }]);
+      const applied = await t.ledger.commitMany(C, [
+        { phone: P, token: 'a', outcome: { outcome: 'sent', route: 'lite', wamid: 'w1', fellBack: false, acceptedAt: 5 }, now: 5 },
+        { phone: Q, token: 'b', outcome: { outcome: 'failed', code: '131026', verdictClass: 'recipient' }, now: 5 },
+        { phone: R, token: 'c', outcome: { outcome: 'unknown', code: 'TIMEOUT' }, now: 5 },
+      ]);
+      expect(applied).toEqual([true, false, true]);
+      expect(await t.ledger.entries(C, [P, Q, R])).toEqual([
+        { state: 'sent', route: 'lite', wamid: 'w1', fellBack: false, acceptedAt: 5 },
+        { state: 'claimed', token: 'held' },
+        { state: 'unknown', code: 'TIMEOUT', token: 'c' },
+      ]);
+      expect(await t.ledger.claimMany(C, [])).toEqual([]);
+      expect(await t.ledger.commitMany(C, [])).toEqual([]);
+    });
+
     it('lists every recipient with a value, decoded', async () => {
       await t.seed(C, P, 'X');
       await t.seed(C, '4420000000', 'K');
