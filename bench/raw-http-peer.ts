@@ -4,7 +4,8 @@
  *
  *   node --import tsx bench/raw-http-peer.ts server
  *     prints "raw server listening on <port>"; answers every POST with a fixed 200 JSON body
- *     shaped like a send answer, and `GET /cpu` with its own process.cpuUsage().
+ *     shaped like a send answer (with `webhook`: `{"ok":true}`, as the webhook endpoint answers),
+ *     and `GET /cpu` with its own process.cpuUsage().
  *   node --import tsx bench/raw-http-peer.ts client <url> <concurrency> <warmupMs> <measureMs> <payloadFile>
  *     posts the payload over keep-alive connections, `concurrency` requests in flight, and prints
  *     one JSON line: requests answered in the measured window, its length, and both sides' CPU.
@@ -20,7 +21,7 @@ const ANSWER = JSON.stringify({
   success: true,
 });
 
-function runServer(): void {
+function runServer(answer: string): void {
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url === '/cpu') {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(process.cpuUsage()));
@@ -29,8 +30,8 @@ function runServer(): void {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(ANSWER) });
-      res.end(ANSWER);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(answer) });
+      res.end(answer);
     });
   });
   server.keepAliveTimeout = 65_000;
@@ -110,7 +111,8 @@ async function runClient(url: string, concurrency: number, warmupMs: number, mea
 }
 
 const [mode, ...args] = process.argv.slice(2);
-if (mode === 'server') runServer();
+// `server webhook`: the answer litecast's webhook endpoint gives, for section 4's reference.
+if (mode === 'server') runServer(args[0] === 'webhook' ? '{"ok":true}' : ANSWER);
 else if (mode === 'client') await runClient(args[0] ?? '', Number(args[1]), Number(args[2]), Number(args[3]), args[4] ?? '');
 else {
   console.error('usage: raw-http-peer.ts server | client <url> <concurrency> <warmupMs> <measureMs> <payloadFile>');

@@ -39,6 +39,7 @@ import { sandboxConfig, startSandbox } from './sandbox-process.ts';
 import { analyzeTimeline } from './send-timeline.ts';
 import type { WebhookLoadConfig, WebhookLoadResult } from './webhook-load.ts';
 
+const RAW_PEER = fileURLToPath(new URL('./raw-http-peer.ts', import.meta.url));
 const LOAD = fileURLToPath(new URL('./webhook-load.ts', import.meta.url));
 
 export type WebhookScale = {
@@ -54,8 +55,11 @@ export type WebhookScale = {
    * The measured runs, in order, each on its own recipients. `paced`: POSTs start at the target
    * rate (max(10,000 events/s, 3 × the send rate measured just before)) instead of as fast as
    * acknowledged: the acknowledgement time and the lag are judged there, below saturation.
+   * `connections`: the load generator's connections for this run (default: the section's).
+   * `rawReference`: the same generator first posts the same bodies to a trivial node:http server
+   * answering 200, the reference for "≥ 0.5 × raw loopback capacity".
    */
-  runs: Array<{ label: string; recipients: number; statusesPerPost: number; paced?: boolean }>;
+  runs: Array<{ label: string; recipients: number; statusesPerPost: number; paced?: boolean; connections?: number; rawReference?: boolean }>;
 };
 
 export type WebhookIngestionOptions = {
@@ -89,6 +93,8 @@ export type WebhookRun = {
   lagJobs: number;
   /** Jobs that needed more than one attempt (a status before its send's commit: should be 0 here). */
   retriedJobs: number;
+  /** The same bodies from the same generator to a trivial node:http server answering 200: events acknowledged per second. */
+  rawEventsPerSecond?: number;
   cpuSeconds: { api: number; workers: number; redis: number; generator: number };
   cpuMicrosPerEvent: { api: number; workers: number; redis: number; generator: number };
   machine: { busyCores: number };
@@ -199,10 +205,10 @@ export async function runWebhookIngestion(options: WebhookIngestionOptions): Pro
       const [delivered, read] = await pipeline.ctx.redis.hmget(countsKey, 'delivered', 'read');
       return { delivered: Number(delivered ?? 0), read: Number(read ?? 0) };
     };
-    const generate = async (label: string, from: number, to: number, statusesPerPost: number, kinds: WebhookLoadConfig['kinds'], postsPerSecond?: number): Promise<WebhookLoadResult> => {
+    const generate = async (label: string, from: number, to: number, statusesPerPost: number, kinds: WebhookLoadConfig['kinds'], postsPerSecond?: number, target?: { url: string; connections: number }): Promise<WebhookLoadResult> => {
       const out = path.join(dir, `${label}.result.json`);
       const config: WebhookLoadConfig = {
-        url: (api as { url: string }).url,
+        url: target?.url ?? (api as { url: string }).url,
         path: `/webhooks/360dialog/${channel.id}`,
         secret,
         campaignId,
@@ -211,7 +217,7 @@ export async function runWebhookIngestion(options: WebhookIngestionOptions): Pro
         to,
         kinds,
         statusesPerPost,
-        connections: scale.connections,
+        connections: target?.connections ?? scale.connections,
         ...(postsPerSecond !== undefined ? { postsPerSecond } : {}),
         out,
       };
@@ -245,6 +251,19 @@ export async function runWebhookIngestion(options: WebhookIngestionOptions): Pro
       const from = next;
       const to = from + spec.recipients;
       next = to;
+      const connections = spec.connections ?? scale.connections;
+      let rawEventsPerSecond: number | undefined;
+      if (spec.rawReference) {
+        // The reference: the same generator and bodies against a trivial server, just before the run.
+        const raw = await startNode('raw webhook server', ['--import', 'tsx', RAW_PEER, 'server', 'webhook'], { PATH: process.env.PATH, HOME: process.env.HOME }, /raw server listening on (\d+)/);
+        try {
+          const ref = await generate(`${spec.label.replace(/\W+/g, '-')}-raw`, from, to, spec.statusesPerPost, ['sent', 'delivered', 'read'], undefined, { url: `http://127.0.0.1:${raw.ready[1]}`, connections });
+          rawEventsPerSecond = ref.events / ((ref.lastAckAt - ref.firstPostAt) / 1000);
+          log(`   ${spec.label}: raw loopback reference ${Math.round(rawEventsPerSecond)} events/s (${connections} connections)`);
+        } finally {
+          await raw.stop(5_000);
+        }
+      }
       const before = await readCounters();
       const background = await redisBackground(redis);
       const pacedEventsPerSecond = spec.paced ? Math.max(10_000, Math.ceil(3 * (sendTimeline.steadyRate ?? 0))) : null;
@@ -275,7 +294,15 @@ export async function runWebhookIngestion(options: WebhookIngestionOptions): Pro
           await new Promise((resolve) => setTimeout(resolve, 20));
         }
       })();
-      const load = await generate(spec.label.replace(/\W+/g, '-'), from, to, spec.statusesPerPost, ['sent', 'delivered', 'read'], pacedEventsPerSecond === null ? undefined : pacedEventsPerSecond / spec.statusesPerPost);
+      const load = await generate(
+        spec.label.replace(/\W+/g, '-'),
+        from,
+        to,
+        spec.statusesPerPost,
+        ['sent', 'delivered', 'read'],
+        pacedEventsPerSecond === null ? undefined : pacedEventsPerSecond / spec.statusesPerPost,
+        { url: api.url, connections },
+      );
       const deadline = Date.now() + Math.max(60_000, (load.events / 500) * 1000);
       while (appliedAt === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       await poller;
@@ -299,8 +326,9 @@ export async function runWebhookIngestion(options: WebhookIngestionOptions): Pro
         label: spec.label,
         statusesPerPost: spec.statusesPerPost,
         pacedEventsPerSecond,
-        connections: scale.connections,
+        connections,
         recipients: spec.recipients,
+        ...(rawEventsPerSecond !== undefined ? { rawEventsPerSecond } : {}),
         posts: load.posts,
         events: load.events,
         bodyBytesMean: load.bodyBytesMean,
@@ -415,6 +443,12 @@ export function webhookFigures(result: WebhookResult): Figure[] {
           note: `${n(run.postsAckedPerSecond)} POSTs/s, as fast as acknowledged; ${shape}`,
         }),
         figure({ id: `${id}.applied-per-second`, section, name: `${who}: events applied per second`, value: Math.round(run.eventsAppliedPerSecond), unit: 'events/s', target: { op: '>=', value: 10_000 }, note: applied }),
+        ...(run.rawEventsPerSecond !== undefined
+          ? [
+              figure({ id: `${id}.raw`, section, name: `${who}: reference, raw loopback capacity (same generator → trivial node:http server)`, value: Math.round(run.rawEventsPerSecond), unit: 'events/s', note: `${run.connections} keep-alive connections, measured just before the run` }),
+              figure({ id: `${id}.acked-vs-raw`, section, name: `${who}: events acknowledged / raw loopback capacity`, value: r2(run.eventsAckedPerSecond / run.rawEventsPerSecond), unit: '×', target: { op: '>=', value: 0.5 } }),
+            ]
+          : []),
         figure({
           id: `${id}.applied-vs-send-rate`,
           section,

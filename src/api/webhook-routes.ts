@@ -15,6 +15,9 @@ import { secretChecker, secretsEqual } from './secret-compare.ts';
 /** The custom header to configure on the 360dialog webhook, carrying LITECAST_WEBHOOK_SECRET. */
 export const WEBHOOK_SECRET_HEADER = 'x-litecast-webhook-secret';
 
+/** How long a channel found to exist is trusted without reading it again. */
+const KNOWN_CHANNEL_MS = 5_000;
+
 /** Hex HMAC-SHA256 of the raw body, as 360dialog sends it in `x-360dialog-signature`. */
 export function webhookSignature(rawBody: Buffer | string, secret: string): string {
   return createHmac('sha256', secret).update(rawBody).digest('hex');
@@ -23,6 +26,15 @@ export function webhookSignature(rawBody: Buffer | string, secret: string): stri
 export function registerWebhookRoutes(app: FastifyInstance, deps: ApiDeps): void {
   const { config } = deps.ctx;
   const secretMatches = config.webhookSecret ? secretChecker(config.webhookSecret) : undefined;
+  // Channels seen to exist in the last few seconds: a webhook then costs one Redis write (the XADD),
+  // not a read before it. Only hits are remembered, so a mistyped channel is refused every time.
+  const knownChannels = new Map<string, number>();
+  const channelExists = async (channelId: string) => {
+    if ((knownChannels.get(channelId) ?? 0) > Date.now()) return;
+    await deps.ctx.channels.get(channelId);
+    if (knownChannels.size > 10_000) knownChannels.clear();
+    knownChannels.set(channelId, Date.now() + KNOWN_CHANNEL_MS);
+  };
   void app.register(async (scope) => {
     // The signature covers the raw bytes, so this scope parses JSON itself.
     scope.removeContentTypeParser('application/json');
@@ -58,7 +70,7 @@ export function registerWebhookRoutes(app: FastifyInstance, deps: ApiDeps): void
       }
       try {
         // A mistyped channel in the URL must not file an opt-out under a key nothing reads.
-        if (request.params.channelId !== undefined) await deps.ctx.channels.get(request.params.channelId);
+        if (request.params.channelId !== undefined) await channelExists(request.params.channelId);
         await deps.events.add({ body: text, receivedAt: Date.now(), ...(request.params.channelId ? { channelId: request.params.channelId } : {}) });
       } catch (error) {
         // Not stored: a 503 makes 360dialog retry the webhook later instead of dropping it.
