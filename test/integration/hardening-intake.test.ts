@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/build-api.ts';
 import { createMetrics } from '../../src/shared/metrics.ts';
-import { createEventsQueue } from '../../src/webhooks/events-queue.ts';
+import { createEventsStream } from '../../src/webhooks/events-stream.ts';
 import { createPipelineFixture, type PipelineFixture } from '../support/pipeline-fixture.ts';
 import { recordHostile } from '../support/record-hostile.ts';
 
@@ -21,12 +21,12 @@ const NAME_COMPONENTS = [{ type: 'body', parameters: [{ type: 'text', text: '{{n
 let f: PipelineFixture;
 let app: FastifyInstance;
 let port: number;
-let eventsQueue: ReturnType<typeof createEventsQueue>;
+let eventsQueue: ReturnType<typeof createEventsStream>;
 
 beforeAll(async () => {
   f = await createPipelineFixture({ mps: 500, env: { LITECAST_API_TOKEN: TOKEN } });
-  eventsQueue = createEventsQueue(f.ctx.redis, f.ctx.keys);
-  app = await buildApi({ ctx: f.ctx, eventsQueue, metrics: createMetrics() });
+  eventsQueue = createEventsStream(f.ctx.redis, f.ctx.keys);
+  app = await buildApi({ ctx: f.ctx, events: eventsQueue, metrics: createMetrics() });
   port = Number(new URL(await app.listen({ port: 0, host: '127.0.0.1' })).port);
 });
 afterAll(async () => {
