@@ -26,6 +26,8 @@ import { needsStart, SENDING_STATES } from '../shared/campaign-lifecycle.ts';
 import type { FairnessGate } from './fairness-gate.ts';
 import type { ChannelContext, ChannelContexts } from './channel-contexts.ts';
 import { processBatch, type BatchPorts, type BatchStatus } from './process-batch.ts';
+import { createFrequencyCapStore } from './frequency-cap-store.ts';
+import { parseFrequencyCap } from '../shared/frequency-cap.ts';
 
 export type SendWorkerDeps = {
   config: Config;
@@ -90,6 +92,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
       logger,
       now: Date.now,
       newToken: () => randomBytes(8).toString('base64url'),
+      ...(context.channel.frequencyCap ? { frequencyCap: createFrequencyCapStore(deps.redis, keys, context.channel.id, parseFrequencyCap(context.channel.frequencyCap)) } : {}),
       async suppressed(channelId, phones) {
         const flags = await deps.redis.smismember(keys.channelSuppressed(channelId), ...phones);
         return flags.map((flag) => flag === 1);
