@@ -78,6 +78,6 @@ export async function retryCampaign(deps: RetryDeps, campaignId: string, options
     indexes.push(index);
   }
   if (campaign.state !== TRANSITIONS.retry.to) await deps.campaigns.transition(campaignId, 'retry');
-  await enqueueBatches(deps.queue, campaignId, indexes, { generation: await deps.campaigns.nextGeneration(campaignId) });
+  await enqueueBatches(deps.queue, campaignId, indexes, { generation: await deps.campaigns.nextGeneration(campaignId), ...(campaign.priority ? { priority: campaign.priority } : {}) });
   return { requeued: reopened.length, batches: indexes.length, ...unknownPart };
 }
