@@ -69,7 +69,8 @@ export async function campaignStatus(campaigns: CampaignStore, id: string, now =
     const projection = projectTiming(campaign, await campaigns.zoneCounts(id), counts.pending, now);
     status.waitingForWindow = projection.waitingForWindow;
     status.projectedExpiries = projection.projectedExpiries;
-    if (projection.finishInSeconds !== null && status.etaSeconds !== null) status.etaSeconds = Math.max(status.etaSeconds, projection.finishInSeconds);
+    // With a window, recipients wait for their opening: the ETA is not before the projected finish.
+    if (campaign.sendWindow && projection.finishInSeconds !== null) status.etaSeconds = Math.max(status.etaSeconds ?? 0, projection.finishInSeconds);
   }
   return status;
 }
