@@ -102,6 +102,8 @@ export function registerCampaignCommands(program: Command, session: CliSession):
         out(Object.entries(report.counts).map(([k, v]) => `${k}=${v}`).join(' '));
         for (const e of report.errorsByCode) out(`error ${e.code} ×${e.count}${e.class ? ` (${e.class}: ${e.meaning})` : ''}`);
         if (report.inDoubt) out(`unknown ×${report.inDoubt.unknown}: ${report.inDoubt.verdict}; ${report.inDoubt.hint}`);
+        if (report.sendWindow) out(`send window ${report.sendWindow} (recipients' local time): ${report.waitingForWindow} waiting for their window`);
+        if (report.projectedExpiries > 0) out(`projected expiries: ${report.projectedExpiries} pending recipients would not be sent before the deadline at the channel's rate`);
         for (const line of funnelTable(report)) out(line);
       });
     });
