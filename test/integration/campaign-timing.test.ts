@@ -19,7 +19,11 @@ import { createFrequencyCapStore } from '../../src/worker/frequency-cap-store.ts
 import { parseFrequencyCap } from '../../src/shared/frequency-cap.ts';
 import { createPriorityAging } from '../../src/worker/priority-aging.ts';
 import { createPipelineFixture, partitionSum, PROMO_COMPONENTS, type PipelineFixture } from '../support/pipeline-fixture.ts';
-import { REDIS_URL, dropNamespace, testConfig } from '../support/test-env.ts';
+import { REDIS_URL, childEnv, dropNamespace, testConfig } from '../support/test-env.ts';
+import { runCli } from '../support/run-cli-in-process.ts';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { waitFor } from '../support/wait-for.ts';
 
 let fixture: PipelineFixture | undefined;
@@ -224,5 +228,32 @@ describe('priorities between campaigns', () => {
     await waitFor(() => order.length === 4, { what: 'all batches run' });
     expect(order).toEqual(['newsletter:0', 'newsletter:1', 'flash:0', 'flash:1']);
     await aging.close();
+  });
+});
+
+describe('the CLI', () => {
+  it('sets a frequency cap, and `campaign create --json` carries DEADLINE_AT_RISK (a plain sentence without --json)', async () => {
+    fixture = await createPipelineFixture({ mps: 1 });
+    const f = fixture;
+    const env = childEnv(f.config, { LOG_LEVEL: 'warn' });
+    const dir = await mkdtemp(join(tmpdir(), 'litecast-timing-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const updated = await runCli(['channel', 'update', f.channelId, '--frequency-cap', '2/7d', '--json'], env);
+    expect(updated.code).toBe(0);
+    expect(JSON.parse(updated.stdout)).toMatchObject({ id: f.channelId, frequencyCap: '2/7d' });
+    expect((await runCli(['channel', 'update', f.channelId, '--frequency-cap', 'twice'], env)).stderr).toMatch(/frequencyCap: must be <count>\/<period> such as 2\/7d/);
+
+    // A one-minute UTC window an hour from now holds 60 sends at 1 msg/s: 40 of 100 would expire.
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const opens = Math.ceil((Date.now() + 3_600_000) / 60_000) * 60_000;
+    await writeFile(join(dir, 'r.csv'), ['phone,name,timezone', ...Array.from({ length: 100 }, (_, i) => `${de(i)},N,UTC`)].join('\n'));
+    await writeFile(join(dir, 'c.json'), JSON.stringify(PROMO_COMPONENTS));
+    const args = ['campaign', 'create', '--channel', f.channelId, '--template', 'litecast_promo', '--language', 'en', '--recipients', join(dir, 'r.csv'), '--components', join(dir, 'c.json'), '--ttl', '43200', '--send-window', `${hhmm(opens)}-${hhmm(opens + 60_000)}`, '--priority', 'low'];
+    const json = await runCli([...args, '--json'], env);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({ accepted: 100, warnings: [{ code: 'DEADLINE_AT_RISK', recipients: 40, mps: 1 }] });
+    const plain = await runCli(args, env);
+    expect(plain.stderr).toMatch(/warning: About 40 recipients would expire/);
+    expect((await runCli([...args, '--priority', 'urgent'], env)).stderr).toMatch(/--priority: must be high, normal or low/);
   });
 });
