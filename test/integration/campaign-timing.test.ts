@@ -21,6 +21,9 @@ import { createPriorityAging } from '../../src/worker/priority-aging.ts';
 import { createPipelineFixture, partitionSum, PROMO_COMPONENTS, type PipelineFixture } from '../support/pipeline-fixture.ts';
 import { REDIS_URL, childEnv, dropNamespace, testConfig } from '../support/test-env.ts';
 import { runCli } from '../support/run-cli-in-process.ts';
+import { buildApi } from '../../src/api/build-api.ts';
+import { createMetrics } from '../../src/shared/metrics.ts';
+import { createEventsQueue } from '../../src/webhooks/events-queue.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -255,5 +258,41 @@ describe('the CLI', () => {
     const plain = await runCli(args, env);
     expect(plain.stderr).toMatch(/warning: About 40 recipients would expire/);
     expect((await runCli([...args, '--priority', 'urgent'], env)).stderr).toMatch(/--priority: must be high, normal or low/);
+  });
+});
+
+describe('the API', () => {
+  it('PATCHes a channel\'s frequency cap; a CSV upload takes sendWindow and priority and answers with warnings', async () => {
+    const TOKEN = 'timing-api-token-0123456789';
+    fixture = await createPipelineFixture({ mps: 1, env: { LITECAST_API_TOKEN: TOKEN } });
+    const f = fixture;
+    const eventsQueue = createEventsQueue(f.ctx.redis, f.ctx.keys);
+    const app = await buildApi({ ctx: f.ctx, eventsQueue, metrics: createMetrics() });
+    cleanups.push(async () => {
+      await app.close();
+      await eventsQueue.close();
+    });
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    const patched = await app.inject({ method: 'PATCH', url: `/v1/channels/${f.channelId}`, headers: auth, payload: { frequencyCap: '3/1d' } });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json()).toMatchObject({ id: f.channelId, frequencyCap: '3/1d' });
+    const bad = await app.inject({ method: 'PATCH', url: `/v1/channels/${f.channelId}`, headers: auth, payload: { frequencyCap: '3 a day' } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toMatch(/frequencyCap: must be <count>\/<period>/);
+    expect((await app.inject({ method: 'PATCH', url: `/v1/channels/${f.channelId}`, headers: auth, payload: { frequencyCap: null } })).json()).not.toHaveProperty('frequencyCap');
+
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const opens = Math.ceil((Date.now() + 3_600_000) / 60_000) * 60_000;
+    const csv = ['phone,name,timezone', ...Array.from({ length: 100 }, (_, i) => `${de(i)},N,UTC`)].join('\n');
+    const query = new URLSearchParams({ channelId: f.channelId, template: 'litecast_promo', language: 'en', components: JSON.stringify(PROMO_COMPONENTS), ttlSeconds: '43200', sendWindow: `${hhmm(opens)}-${hhmm(opens + 60_000)}`, priority: 'high' });
+    const created = await app.inject({ method: 'POST', url: `/v1/campaigns?${query}`, headers: { ...auth, 'content-type': 'text/csv' }, payload: csv });
+    expect(created.statusCode).toBe(201);
+    const body = created.json<{ id: string; warnings: unknown[] }>();
+    expect(body.warnings).toEqual([expect.objectContaining({ code: 'DEADLINE_AT_RISK', recipients: 40 })]);
+    const status = (await app.inject({ method: 'GET', url: `/v1/campaigns/${body.id}`, headers: auth })).json<Record<string, unknown>>();
+    expect(status).toMatchObject({ sendWindow: `${hhmm(opens)}-${hhmm(opens + 60_000)}`, priority: 'high', waitingForWindow: 100, projectedExpiries: 40 });
+    const refused = await app.inject({ method: 'POST', url: '/v1/campaigns', headers: auth, payload: { channelId: f.channelId, template: { name: 'litecast_promo', language: 'en' }, sendWindow: '9-17', recipients: [{ phone: de(1) }] } });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toMatch(/sendWindow: must be HH:MM-HH:MM/);
   });
 });
