@@ -21,7 +21,7 @@ import { guardUpload } from './guard-upload.ts';
 import { checkIdempotencyKey, createIdempotency, requestFingerprint } from './idempotency.ts';
 
 /** The query parameters of an upload: the campaign options, with the template spelt out flat. */
-const QUERY_NAMES = ['channelId', 'template', 'language', 'components', 'ttlSeconds', 'route', 'cloudShare', 'batchSize', 'startAt', 'activitySharing', 'id'] as const;
+const QUERY_NAMES = ['channelId', 'template', 'language', 'components', 'ttlSeconds', 'route', 'cloudShare', 'batchSize', 'startAt', 'activitySharing', 'id', 'sendWindow', 'priority'] as const;
 
 const UPLOAD_TYPES: Record<string, RecipientFormat> = { 'text/csv': 'csv', 'application/csv': 'csv', 'application/x-ndjson': 'ndjson', 'application/jsonl': 'ndjson' };
 
@@ -54,6 +54,8 @@ function optionsFromQuery(query: Record<string, string | undefined>): CampaignOp
     ['route', query.route],
     ['id', query.id],
     ['startAt', query.startAt],
+    ['sendWindow', query.sendWindow],
+    ['priority', query.priority],
     ['activitySharing', query.activitySharing === undefined ? undefined : query.activitySharing === 'true' ? true : query.activitySharing === 'false' ? false : query.activitySharing],
   ] as const) {
     if (value !== undefined) options[key] = value;
@@ -90,6 +92,8 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
             startAt: { type: 'string' },
             activitySharing: { type: 'string', enum: ['true', 'false'] },
             id: { type: 'string' },
+            sendWindow: { type: 'string', description: 'HH:MM-HH:MM in each recipient\'s local time, e.g. 09:00-20:00' },
+            priority: { type: 'string', enum: ['high', 'normal', 'low'] },
           },
         },
         body: {
@@ -104,6 +108,8 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
             activitySharing: { type: 'boolean' },
             startAt: { type: 'string', format: 'date-time' },
             batchSize: { type: 'integer', minimum: 1, maximum: 1000 },
+            sendWindow: { type: 'string', example: '09:00-20:00', description: 'send only inside this window of each recipient\'s local time (zone from a "timezone" field, else the number\'s country)' },
+            priority: { type: 'string', enum: ['high', 'normal', 'low'], default: 'normal' },
             recipients: { type: 'array', items: { type: 'object', properties: { phone: { type: 'string' } }, additionalProperties: { type: 'string' } } },
           },
         },
@@ -145,7 +151,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
           const upload = () => readRecipients(guardUpload(request.body as Readable, { limitBytes: uploadLimit, idleTimeoutMs: ctx.config.intakeIdleTimeoutMs }), format ?? 'csv', { requiredColumns });
           const rows = recipients ? recipientsFromValues(recipients) : upload();
           const summary = await createCampaign(ctx, { ...options, id }, rows);
-          return { statusCode: 201, body: { id: summary.id, batches: summary.batches, rejected: summary.rejected, counts: summary.counts } };
+          return { statusCode: 201, body: { id: summary.id, batches: summary.batches, rejected: summary.rejected, counts: summary.counts, ...(summary.warnings ? { warnings: summary.warnings } : {}) } };
         } catch (error) {
           // The client may still be sending the rest of an upload: answer, then close the
           // connection instead of reading (or waiting for) the remaining bytes.

@@ -17,6 +17,8 @@ const FLAG_NAMES: ReadonlyArray<[string, string]> = [
   ['route', '--route'],
   ['cloudShare', '--cloud-share'],
   ['id', '--id'],
+  ['sendWindow', '--send-window'],
+  ['priority', '--priority'],
 ];
 
 /** createCampaign, with invalid option values reported under their flag names (exit code 64). */

@@ -7,7 +7,8 @@
  * - `C|<token>`       claimed: a worker is about to POST or is posting
  * - `S|<route>|<wamid>|<fellBack 0/1>|<fallbackCode>|<acceptedAt ms>`   sent
  * - `F|<code>|<class>`   failed          - `E`  expired      - `X`  suppressed
- * - `K`                  cancelled       - `U|<code>|<token>`  unknown (claimed when a worker died
+ * - `K`                  cancelled       - `Q`  capped (the channel's frequency cap was reached)
+ * - `U|<code>|<token>`  unknown (claimed when a worker died
  *   or the answer never came: maybe sent, never re-sent automatically; the token says which claim)
  */
 
@@ -18,7 +19,8 @@ export type LedgerOutcome =
   | { outcome: 'unknown'; code: string }
   | { outcome: 'expired' }
   | { outcome: 'suppressed' }
-  | { outcome: 'cancelled' };
+  | { outcome: 'cancelled' }
+  | { outcome: 'capped' };
 
 /** A ledger value decoded. */
 export type LedgerEntry =
@@ -27,7 +29,7 @@ export type LedgerEntry =
   | { state: 'sent'; route: 'lite' | 'cloud'; wamid: string; fellBack: boolean; fallbackCode?: string; acceptedAt: number }
   | { state: 'failed'; code: string; verdictClass: string }
   | { state: 'unknown'; code: string; token: string }
-  | { state: 'expired' | 'suppressed' | 'cancelled' };
+  | { state: 'expired' | 'suppressed' | 'cancelled' | 'capped' };
 
 /** The value of a recipient claimed with `token`. */
 export function claimValue(token: string): string {
@@ -60,6 +62,8 @@ export function encodeOutcome(outcome: LedgerOutcome, token: string): { value: s
       return { value: 'X', counters: ['suppressed'], errorCode: '' };
     case 'cancelled':
       return { value: 'K', counters: ['cancelled'], errorCode: '' };
+    case 'capped':
+      return { value: 'Q', counters: ['capped'], errorCode: '' };
   }
 }
 
@@ -100,6 +104,8 @@ export function decodeLedgerValue(value: string | null | undefined): LedgerEntry
       return { state: 'suppressed' };
     case 'K':
       return { state: 'cancelled' };
+    case 'Q':
+      return { state: 'capped' };
     default:
       return { state: 'pending' };
   }

@@ -16,7 +16,8 @@ export async function requeueParked(deps: ActionDeps, campaignId: string): Promi
   const parked = await deps.campaigns.takeParked(campaignId);
   if (parked.length === 0) return 0;
   const generation = await deps.campaigns.nextGeneration(campaignId);
-  await enqueueBatches(deps.queue, campaignId, parked, { generation });
+  const priority = (await deps.campaigns.get(campaignId))?.priority;
+  await enqueueBatches(deps.queue, campaignId, parked, { generation, ...(priority ? { priority } : {}) });
   return parked.length;
 }
 

@@ -18,6 +18,9 @@ import { checkComponents, missingPlaceholders, placeholdersOf } from '../shared/
 import { checkJsonShape } from './check-json-shape.ts';
 import { checkOptionNames } from './check-option-names.ts';
 import { normalizePhone } from './normalize-phone.ts';
+import { deadlineWarning, firstRunTimes, type IntakeWarning } from './intake-timing.ts';
+import { checkPhoneCountry, recipientZone, timeZoneProblem } from './recipient-zone.ts';
+import { sendWindowProblem } from '../shared/send-window.ts';
 import type { ReadItem } from './read-recipients.ts';
 
 export const campaignOptionsSchema = z.object({
@@ -44,6 +47,12 @@ export const campaignOptionsSchema = z.object({
   /** ISO 8601 with offset, or epoch milliseconds. */
   startAt: z.union([z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T09:00:00Z' }), z.number().int()]).optional(),
   batchSize: z.number().int().min(1).max(1_000).default(100),
+  /** "09:00-20:00" in each recipient's local time; "22:00-06:00" crosses midnight. */
+  sendWindow: z.string().superRefine((text, ctx) => {
+    const problem = sendWindowProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
+  priority: z.enum(['high', 'normal', 'low'], { error: 'must be high, normal or low' }).optional(),
 }).superRefine((o, ctx) => {
   if ((o.route === 'split') !== (o.cloudShare !== undefined)) {
     const message = o.route === 'split' ? 'required with route split: the percent of recipients to send through the Cloud API, e.g. 10' : 'only goes with route split';
@@ -55,7 +64,7 @@ export const campaignOptionsSchema = z.object({
 export type CampaignOptions = z.input<typeof campaignOptionsSchema>;
 
 /** Every option name a campaign takes (a misspelt one is refused, not ignored). */
-export const OPTION_NAMES = ['id', 'channelId', 'template', 'ttlSeconds', 'route', 'cloudShare', 'activitySharing', 'startAt', 'batchSize'] as const;
+export const OPTION_NAMES = ['id', 'channelId', 'template', 'ttlSeconds', 'route', 'cloudShare', 'activitySharing', 'startAt', 'batchSize', 'sendWindow', 'priority'] as const;
 const TEMPLATE_OPTION_NAMES = ['name', 'language', 'components'] as const;
 
 /** How far in the past a `startAt` may be (clock skew, a slow upload) before it is refused. */
@@ -74,7 +83,8 @@ function checkStartAt(startAt: number, now: number): number {
   return startAt;
 }
 
-export type IntakeSummary = { id: string; batches: number; counts: Counts; rejected: number };
+/** `warnings` only when there is one (the deadline preflight's DEADLINE_AT_RISK). */
+export type IntakeSummary = { id: string; batches: number; counts: Counts; rejected: number; warnings?: IntakeWarning[] };
 
 export type IntakeDeps = {
   channels: Pick<ChannelStore, 'get'>;
@@ -111,6 +121,8 @@ export function parseCampaignOptions(options: CampaignOptions, now = Date.now())
   if (o.ttlSeconds !== undefined) spec.ttlSeconds = o.ttlSeconds;
   if (o.cloudShare !== undefined) spec.cloudShare = o.cloudShare;
   if (o.activitySharing !== undefined) spec.activitySharing = o.activitySharing;
+  if (o.sendWindow !== undefined) spec.sendWindow = o.sendWindow;
+  if (o.priority !== undefined) spec.priority = o.priority;
   return spec;
 }
 
@@ -121,26 +133,36 @@ export function parseCampaignOptions(options: CampaignOptions, now = Date.now())
 export async function createCampaign(deps: IntakeDeps, options: CampaignOptions, rows: AsyncIterable<ReadItem> | Iterable<ReadItem>): Promise<IntakeSummary> {
   const now = deps.now ?? Date.now;
   const spec = parseCampaignOptions(options, now());
-  await deps.channels.get(spec.channelId);
+  const channel = await deps.channels.get(spec.channelId);
   await deps.campaigns.create(spec);
   const placeholders = placeholdersOf(spec.template.components);
 
-  let batch: BatchRecipient[] = [];
+  // With a send window each batch holds recipients of one time zone, so a batch has one opening
+  // time and waits for it as a delayed job; without one, every recipient is in zone ''.
+  const open = new Map<string, BatchRecipient[]>();
   let rejected: RejectedRow[] = [];
   let batchIndex = 0;
-  const pendingJobs: number[] = [];
+  const pendingJobs = new Map<string, number[]>();
+  const zoneCounts = new Map<string, number>();
 
-  const flush = async () => {
+  const flush = async (zone: string) => {
+    const batch = open.get(zone) ?? [];
+    open.delete(zone);
     if (batch.length === 0 && rejected.length === 0) return;
     if (batch.length === 0) {
       await deps.campaigns.storeRejected(spec.id, rejected);
     } else {
+      if (spec.sendWindow) await deps.campaigns.setBatchZone(spec.id, batchIndex, zone);
       const kept = await deps.campaigns.storeBatch(spec.id, batchIndex, batch, rejected);
-      if (kept > 0) pendingJobs.push(batchIndex);
+      if (kept > 0) pendingJobs.set(zone, [...(pendingJobs.get(zone) ?? []), batchIndex]);
+      zoneCounts.set(zone, (zoneCounts.get(zone) ?? 0) + kept);
       batchIndex += 1;
     }
-    batch = [];
     rejected = [];
+  };
+  const flushAll = async () => {
+    for (const zone of [...open.keys()]) await flush(zone);
+    await flush('');
   };
 
   let lastLine = 0;
@@ -151,7 +173,7 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
     }
   } catch (error) {
     const fileProblem = isLitecastError(error) && error.code === 'LITECAST_ERR_BAD_RECIPIENTS';
-    if (!fileProblem || (batchIndex === 0 && batch.length === 0)) {
+    if (!fileProblem || (batchIndex === 0 && [...open.values()].every((b) => b.length === 0))) {
       // Nothing usable was read (e.g. no phone column), or the upload itself failed (too large,
       // aborted): nothing was enqueued yet, so leave nothing half-created behind.
       await deps.campaigns.remove(spec.id, batchIndex);
@@ -161,17 +183,31 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
     const line = typeof error.details?.line === 'number' ? error.details.line : lastLine + 1;
     rejected.push({ line, code: 'file_error', reason: `${error.message}; the rows after this point were not read` });
   }
-  await flush();
+  await flushAll();
+  let firstRuns: Map<string, number>;
+  try {
+    firstRuns = firstRunTimes(spec, zoneCounts);
+  } catch (error) {
+    await deps.campaigns.remove(spec.id, batchIndex);
+    throw error;
+  }
+  const groups = [...zoneCounts].map(([zone, recipients]) => ({ zone: zone || 'UTC', recipients }));
+  const warning = deadlineWarning(spec, groups, { mps: channel.mps, queuedAhead: await deps.campaigns.pendingOnChannel(spec.channelId, spec.id) });
+  await deps.campaigns.storeTiming(spec.id, spec.sendWindow ? zoneCounts : new Map(), channel.mps);
   // Jobs go in only once the whole file has been read, so a failed upload never starts sending.
   // (An index list is small: 10,000 numbers for a million recipients.)
-  await enqueueBatches(deps.queue, spec.id, pendingJobs, { startAt: spec.startAt, now: now() });
+  const enqueuedAt = now();
+  for (const [zone, indexes] of pendingJobs) {
+    const startAt = Math.max(spec.startAt, firstRuns.get(zone) ?? spec.startAt);
+    await enqueueBatches(deps.queue, spec.id, indexes, { startAt, now: enqueuedAt, ...(spec.priority ? { priority: spec.priority } : {}) });
+  }
   await deps.campaigns.markIntakeDone(spec.id, batchIndex);
   const counts = await deps.campaigns.counts(spec.id);
   if (counts.total === 0) {
     await deps.campaigns.remove(spec.id);
     throw new LitecastError('LITECAST_ERR_NO_RECIPIENTS', 'The recipient file has no rows: add a header line with a "phone" column and one recipient per line.');
   }
-  return { id: spec.id, batches: batchIndex, counts, rejected: counts.skipped };
+  return { id: spec.id, batches: batchIndex, counts, rejected: counts.skipped, ...(warning ? { warnings: [warning] } : {}) };
 
   async function takeRow(item: ReadItem): Promise<void> {
     if (!item.ok) {
@@ -179,9 +215,17 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
     } else {
       const { line, phone, fields } = item.recipient;
       const normalized = normalizePhone(phone);
+      const country = normalized.ok ? checkPhoneCountry(normalized.phone) : undefined;
       const missing = normalized.ok ? missingPlaceholders(placeholders, fields) : [];
+      // An own field only: a column named "timezone", never an inherited property.
+      const timezone = spec.sendWindow && Object.hasOwn(fields, 'timezone') ? (fields.timezone ?? '').trim() : '';
+      const zoneProblem = timezone ? timeZoneProblem(timezone) : undefined;
       if (!normalized.ok) {
         rejected.push({ line, code: 'invalid_phone', reason: `invalid phone number: ${normalized.reason}`, raw: phone.slice(0, 40) });
+      } else if (country && !country.ok) {
+        rejected.push({ line, code: 'invalid_phone', reason: `invalid phone number: ${country.reason}`, raw: phone.slice(0, 40) });
+      } else if (zoneProblem) {
+        rejected.push({ line, code: 'invalid_timezone', reason: zoneProblem });
       } else if (missing.length > 0) {
         rejected.push({
           line,
@@ -193,9 +237,13 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
         // Prototype-free, so a placeholder named __proto__ is kept as a field like any other.
         const f = Object.create(null) as Record<string, string>;
         for (const name of placeholders) f[name] = fields[name] as string;
+        const zone = spec.sendWindow ? recipientZone(country?.ok ? country.country : undefined, timezone || undefined) : '';
+        const batch = open.get(zone) ?? [];
+        open.set(zone, batch);
         batch.push({ p: normalized.phone, l: line, f });
+        if (batch.length >= spec.batchSize) await flush(zone);
       }
     }
-    if (batch.length >= spec.batchSize || rejected.length >= 1_000) await flush();
+    if (rejected.length >= 1_000) await flush('');
   }
 }

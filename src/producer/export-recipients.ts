@@ -12,7 +12,7 @@ import { decodeLedgerValue } from '../ledger/ledger.ts';
 import type { DeliveryRecord } from '../webhooks/webhook-store.ts';
 
 export type ExportOutcome = Outcome | 'pending';
-export const EXPORT_OUTCOMES: readonly ExportOutcome[] = ['pending', 'sent', 'failed', 'expired', 'suppressed', 'skipped', 'cancelled', 'unknown'];
+export const EXPORT_OUTCOMES: readonly ExportOutcome[] = ['pending', 'sent', 'failed', 'expired', 'suppressed', 'skipped', 'cancelled', 'unknown', 'capped'];
 
 export type ExportRow = {
   phone: string;

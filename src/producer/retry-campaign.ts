@@ -50,34 +50,43 @@ export async function retryCampaign(deps: RetryDeps, campaignId: string, options
     throw new LitecastError('LITECAST_ERR_INVALID_STATE', `Cannot retry campaign "${campaignId}": it is ${campaign.state} (retry works when it is completed or running; resume a paused one first).`);
   }
   const batchCache = new Map<number, Map<string, BatchRecipient>>();
-  const recipientOf = async (phone: string): Promise<BatchRecipient | undefined> => {
+  const zoneCache = new Map<number, string>();
+  const recipientOf = async (phone: string): Promise<{ recipient: BatchRecipient; zone: string } | undefined> => {
     const index = Number(await deps.redis.hget(deps.keys.campaignRecipients(campaignId), phone));
     if (!batchCache.has(index)) batchCache.set(index, new Map((await deps.campaigns.loadBatch(campaignId, index)).map((r) => [r.p, r])));
-    return batchCache.get(index)?.get(phone);
+    // With a send window, a retried recipient keeps the time zone of its intake batch.
+    if (campaign.sendWindow && !zoneCache.has(index)) zoneCache.set(index, (await deps.campaigns.batchZone(campaignId, index)) ?? '');
+    const recipient = batchCache.get(index)?.get(phone);
+    return recipient && { recipient, zone: zoneCache.get(index) ?? '' };
   };
 
-  const reopened: BatchRecipient[] = [];
+  const byZone = new Map<string, BatchRecipient[]>();
   let unknownRequeued = 0;
   for await (const [phone, entry] of deps.ledger.scan(campaignId)) {
     const reopenable = (entry.state === 'unknown' && options.includeUnknown === true) || canSucceedLater(entry);
     if (!reopenable || (entry.state !== 'failed' && entry.state !== 'unknown')) continue;
-    const recipient = await recipientOf(phone);
-    if (recipient && (await deps.ledger.reopen(campaignId, phone, entry))) {
-      reopened.push(recipient);
+    const found = await recipientOf(phone);
+    if (found && (await deps.ledger.reopen(campaignId, phone, entry))) {
+      byZone.set(found.zone, [...(byZone.get(found.zone) ?? []), found.recipient]);
       if (entry.state === 'unknown') unknownRequeued += 1;
     }
   }
   const unknownPart = options.includeUnknown ? { unknownRequeued, warning: INCLUDE_UNKNOWN_WARNING } : {};
-  if (reopened.length === 0) return { requeued: 0, batches: 0, ...unknownPart };
+  const requeued = [...byZone.values()].reduce((sum, list) => sum + list.length, 0);
+  if (requeued === 0) return { requeued: 0, batches: 0, ...unknownPart };
 
   const first = campaign.batches;
   const indexes: number[] = [];
-  for (let i = 0; i < reopened.length; i += campaign.batchSize) {
-    const index = first + indexes.length;
-    await deps.campaigns.storeRetryBatch(campaignId, index, reopened.slice(i, i + campaign.batchSize));
-    indexes.push(index);
+  for (const [zone, reopened] of byZone) {
+    for (let i = 0; i < reopened.length; i += campaign.batchSize) {
+      const index = first + indexes.length;
+      // The zone first: the worker reads it when the batch runs (and waits for the window's opening).
+      if (zone) await deps.campaigns.setBatchZone(campaignId, index, zone);
+      await deps.campaigns.storeRetryBatch(campaignId, index, reopened.slice(i, i + campaign.batchSize));
+      indexes.push(index);
+    }
   }
   if (campaign.state !== TRANSITIONS.retry.to) await deps.campaigns.transition(campaignId, 'retry');
-  await enqueueBatches(deps.queue, campaignId, indexes, { generation: await deps.campaigns.nextGeneration(campaignId) });
-  return { requeued: reopened.length, batches: indexes.length, ...unknownPart };
+  await enqueueBatches(deps.queue, campaignId, indexes, { generation: await deps.campaigns.nextGeneration(campaignId), ...(campaign.priority ? { priority: campaign.priority } : {}) });
+  return { requeued, batches: indexes.length, ...unknownPart };
 }

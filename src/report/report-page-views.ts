@@ -14,7 +14,7 @@ export const REPORT_PAGE_VIEWS_SCRIPT = String.raw`
 var COUNT_LABELS = [
   ['total', 'Total'], ['pending', 'Pending'], ['sent', 'Sent'], ['sentLite', 'Sent via MM Lite'], ['sentCloud', 'Sent via Cloud API'],
   ['fallbacks', 'Fallbacks'], ['failed', 'Failed'], ['expired', 'Expired'], ['suppressed', 'Suppressed'], ['skipped', 'Skipped (rejected)'],
-  ['cancelled', 'Cancelled'], ['unknown', 'Unknown'], ['delivered', 'Delivered'], ['read', 'Read'], ['clicked', 'Clicked']
+  ['cancelled', 'Cancelled'], ['unknown', 'Unknown'], ['capped', 'Capped (frequency cap)'], ['delivered', 'Delivered'], ['read', 'Read'], ['clicked', 'Clicked']
 ];
 var ACTIVE_STATES = ['scheduled', 'running', 'paused'];
 var NO_CLICKS = 'the Cloud API sends no click events';
@@ -63,7 +63,19 @@ function progressSection(report) {
       h('span', { text: 'Rate ' + report.ratePerSecond + '/s' }),
       h('span', { text: 'ETA ' + (c.pending === 0 ? 'done' : durationText(report.etaSeconds)) }),
       report.intakeDone === false ? h('span', { text: 'Still reading the recipient file' }) : null
-    ])
+    ]),
+    timingLine(report)
+  ]);
+}
+
+/** Send window, recipients waiting for it, and projected expiries (when any of them applies). */
+function timingLine(report) {
+  var waiting = report.waitingForWindow || 0;
+  var expiring = report.projectedExpiries || 0;
+  if (!report.sendWindow && expiring === 0) return null;
+  return h('div', { class: 'meta' }, [
+    report.sendWindow ? h('span', {}, ['Send window ' + report.sendWindow + ' local time; waiting for the window: ', h('strong', { 'data-testid': 'waiting-for-window', text: String(waiting) })]) : null,
+    h('span', { class: expiring > 0 ? 'notice' : '' }, ['Projected expiries: ', h('strong', { 'data-testid': 'projected-expiries', text: String(expiring) })])
   ]);
 }
 

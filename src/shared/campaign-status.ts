@@ -4,6 +4,7 @@
  */
 import type { Campaign, Counts } from './campaign.ts';
 import type { CampaignStore } from './campaign-store.ts';
+import { projectTiming } from './timing-projection.ts';
 
 export type CampaignStatus = {
   id: string;
@@ -23,8 +24,14 @@ export type CampaignStatus = {
   errors: Record<string, number>;
   /** Recipients finished per second since the campaign started. */
   ratePerSecond: number;
-  /** Seconds until nothing is pending at the current rate; null when unknown. */
+  /** Seconds until nothing is pending at the current rate (and, with a send window, not before the windows allow); null when unknown. */
   etaSeconds: number | null;
+  sendWindow?: string;
+  priority?: Campaign['priority'];
+  /** Pending recipients whose send window is closed now (estimated from the recipients per zone). */
+  waitingForWindow: number;
+  /** Pending recipients that would expire at the channel's rate and in the windows left before the deadline (the rate the deadline preflight assumed). */
+  projectedExpiries: number;
 };
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -47,6 +54,8 @@ export async function campaignStatus(campaigns: CampaignStore, id: string, now =
     counts,
     errors,
     ratePerSecond,
+    waitingForWindow: 0,
+    projectedExpiries: 0,
     etaSeconds: counts.pending === 0 ? 0 : ratePerSecond > 0 ? Math.ceil(counts.pending / ratePerSecond) : null,
   };
   if (campaign.reason) status.reason = campaign.reason;
@@ -54,5 +63,14 @@ export async function campaignStatus(campaigns: CampaignStore, id: string, now =
   if (campaign.cloudShare !== undefined) status.cloudShare = campaign.cloudShare;
   if (campaign.startedAt !== undefined) status.startedAt = iso(campaign.startedAt) as string;
   if (campaign.finishedAt !== undefined) status.finishedAt = iso(campaign.finishedAt) as string;
+  if (campaign.sendWindow !== undefined) status.sendWindow = campaign.sendWindow;
+  if (campaign.priority !== undefined) status.priority = campaign.priority;
+  if (counts.pending > 0 && campaign.preflightMps) {
+    const projection = projectTiming(campaign, await campaigns.zoneCounts(id), counts.pending, now);
+    status.waitingForWindow = projection.waitingForWindow;
+    status.projectedExpiries = projection.projectedExpiries;
+    // With a window, recipients wait for their opening: the ETA is not before the projected finish.
+    if (campaign.sendWindow && projection.finishInSeconds !== null) status.etaSeconds = Math.max(status.etaSeconds ?? 0, projection.finishInSeconds);
+  }
   return status;
 }

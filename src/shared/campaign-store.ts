@@ -41,6 +41,9 @@ function parseMeta(raw: Record<string, string>): Campaign | undefined {
   if (raw.intakeDoneAt) campaign.intakeDoneAt = Number(raw.intakeDoneAt);
   if (raw.startedAt) campaign.startedAt = Number(raw.startedAt);
   if (raw.finishedAt) campaign.finishedAt = Number(raw.finishedAt);
+  if (raw.sendWindow) campaign.sendWindow = raw.sendWindow;
+  if (raw.priority === 'high' || raw.priority === 'low' || raw.priority === 'normal') campaign.priority = raw.priority;
+  if (raw.preflightMps) campaign.preflightMps = Number(raw.preflightMps);
   return campaign;
 }
 
@@ -65,6 +68,8 @@ export function createCampaignStore(redis: Redis, keys: Keys) {
       if (spec.activitySharing !== undefined) fields.activitySharing = String(spec.activitySharing);
       if (spec.ttlSeconds !== undefined) fields.ttlSeconds = String(spec.ttlSeconds);
       if (spec.cloudShare !== undefined) fields.cloudShare = String(spec.cloudShare);
+      if (spec.sendWindow !== undefined) fields.sendWindow = spec.sendWindow;
+      if (spec.priority !== undefined) fields.priority = spec.priority;
       if ((await redis.hsetnx(meta, 'id', spec.id)) === 0) {
         throw new LitecastError('LITECAST_ERR_CAMPAIGN_EXISTS', `Campaign "${spec.id}" already exists: choose another id, or look at it with \`litecast campaign status ${spec.id}\`.`);
       }
@@ -179,6 +184,8 @@ export function createCampaignStore(redis: Redis, keys: Keys) {
         keys.campaignParked(id),
         keys.campaignEvents(id),
         keys.campaignFunnel(id),
+        keys.campaignZones(id),
+        keys.campaignBatchZones(id),
         ...batchKeys,
       );
       await redis.zrem(keys.campaigns, id);
@@ -187,6 +194,42 @@ export function createCampaignStore(redis: Redis, keys: Keys) {
     /** Stores a batch of recipients to send again (no duplicate check: they are already in the campaign). */
     async storeRetryBatch(id: string, index: number, recipients: BatchRecipient[]): Promise<void> {
       await redis.multi().set(keys.campaignBatch(id, index), JSON.stringify(recipients)).hset(keys.campaignMeta(id), 'batches', String(index + 1)).exec();
+    },
+
+    /** Remembers the time zone of an intake batch (a batch holds recipients of one zone). */
+    async setBatchZone(id: string, index: number, zone: string): Promise<void> {
+      await redis.hset(keys.campaignBatchZones(id), String(index), zone);
+    },
+
+    /** The time zone of a batch's recipients; undefined for a campaign without a send window. */
+    async batchZone(id: string, index: number): Promise<string | undefined> {
+      return (await redis.hget(keys.campaignBatchZones(id), String(index))) ?? undefined;
+    },
+
+    /** Stores the recipients per zone and the channel rate the preflight assumed, for the status's projections. */
+    async storeTiming(id: string, zones: ReadonlyMap<string, number>, mps: number): Promise<void> {
+      const multi = redis.multi().hset(keys.campaignMeta(id), 'preflightMps', String(mps));
+      if (zones.size > 0) multi.hset(keys.campaignZones(id), Object.fromEntries(zones));
+      await multi.exec();
+    },
+
+    /** Recipients kept at intake per time zone. */
+    async zoneCounts(id: string): Promise<Map<string, number>> {
+      const raw = await redis.hgetall(keys.campaignZones(id));
+      return new Map(Object.entries(raw).map(([zone, n]) => [zone, Number(n)]));
+    },
+
+    /** Recipients pending on a channel in campaigns that may still send (the preflight's queue ahead); the newest 1,000 campaigns are looked at. */
+    async pendingOnChannel(channelId: string, exceptId: string): Promise<number> {
+      const ids = (await redis.zrevrange(keys.campaigns, 0, 999)).filter((id) => id !== exceptId);
+      if (ids.length === 0) return 0;
+      // One campaign per slot on a cluster: plain commands, not one pipeline across slots.
+      const rows = await Promise.all(ids.map((id) => Promise.all([redis.hmget(keys.campaignMeta(id), 'channelId', 'state'), redis.hget(keys.campaignCounts(id), 'pending')])));
+      let pending = 0;
+      for (const [[channel, state], count] of rows) {
+        if (channel === channelId && (state === 'scheduled' || state === 'running')) pending += Number(count ?? 0);
+      }
+      return pending;
     },
 
     /** Bumps and returns the resume generation, used in re-enqueued job ids. */

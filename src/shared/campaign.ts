@@ -11,7 +11,7 @@ export type { CampaignState } from './campaign-lifecycle.ts';
 export type RouteMode = 'lite' | 'cloud' | 'split';
 
 /** Terminal outcome of one recipient in one campaign (design.md "outcome"). */
-export type Outcome = 'sent' | 'failed' | 'expired' | 'suppressed' | 'skipped' | 'cancelled' | 'unknown';
+export type Outcome = 'sent' | 'failed' | 'expired' | 'suppressed' | 'skipped' | 'cancelled' | 'unknown' | 'capped';
 
 /** Counter names in the campaign's counts hash. `total` = pending + every terminal outcome. */
 export const COUNT_KEYS = [
@@ -27,6 +27,8 @@ export const COUNT_KEYS = [
   'skipped',
   'cancelled',
   'unknown',
+  /** Not sent: the channel's frequency cap for this recipient was reached. */
+  'capped',
   'delivered',
   'read',
   'clicked',
@@ -36,7 +38,7 @@ export type CountKey = (typeof COUNT_KEYS)[number];
 export type Counts = Record<CountKey, number>;
 
 /** The counters that partition `total`: every recipient is in exactly one of them. */
-export const PARTITION_KEYS = ['pending', 'sent', 'failed', 'expired', 'suppressed', 'skipped', 'cancelled', 'unknown'] as const satisfies readonly CountKey[];
+export const PARTITION_KEYS = ['pending', 'sent', 'failed', 'expired', 'suppressed', 'skipped', 'cancelled', 'unknown', 'capped'] as const satisfies readonly CountKey[];
 
 /** Everything fixed when a campaign is created. */
 export type CampaignSpec = {
@@ -56,7 +58,14 @@ export type CampaignSpec = {
   startAt: number;
   batchSize: number;
   createdAt: number;
+  /** "09:00-20:00": send only inside this daily window of each recipient's local time. */
+  sendWindow?: string;
+  /** Order between campaigns on one channel (BullMQ job priority, with aging). */
+  priority?: CampaignPriority;
 };
+
+/** A campaign's priority between the campaigns of one channel. */
+export type CampaignPriority = 'high' | 'normal' | 'low';
 
 /** A campaign as stored: the spec plus its changing state. */
 export type Campaign = CampaignSpec & {
@@ -68,6 +77,8 @@ export type Campaign = CampaignSpec & {
   batches: number;
   startedAt?: number;
   finishedAt?: number;
+  /** The channel rate (msg/s) the deadline preflight assumed; the status projects expiries with it. */
+  preflightMps?: number;
 };
 
 /** Meta's default TTL for marketing messages: 30 days. */

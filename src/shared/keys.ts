@@ -34,6 +34,10 @@ export function createKeys(namespace: string) {
     campaignEvents: (id: string) => `${campaign(id)}:events`,
     /** Hash: funnel counters per route group (`lite:delivered`, `cloud:failed:131049`, `lite:lat:<bucket>`…). */
     campaignFunnel: (id: string) => `${campaign(id)}:funnel`,
+    /** Hash: time zone → recipients kept at intake (campaigns with a send window). */
+    campaignZones: (id: string) => `${campaign(id)}:zones`,
+    /** Hash: batch index → the time zone of its recipients (each batch holds one zone). */
+    campaignBatchZones: (id: string) => `${campaign(id)}:batch-zones`,
     /** Set: batch indexes parked by a pause, re-enqueued on resume. */
     campaignParked: (id: string) => `${campaign(id)}:parked`,
     /** String with a TTL: present while an intake is reading this campaign's recipients (a live upload). */
@@ -42,6 +46,8 @@ export function createKeys(namespace: string) {
     campaignControl: (id: string) => `${campaign(id)}:control`,
     /** Set of suppressed (opted-out) phones of a channel. */
     channelSuppressed: (id: string) => `${channel(id)}:suppressed`,
+    /** Sorted set: send times (member: campaign id) of one recipient on a channel, for its frequency cap. */
+    channelCapLog: (id: string, phone: string) => `${channel(id)}:cap:${phone}`,
     /** Sorted set: leases of the batches of a channel running now (fairness across channels). */
     channelActiveBatches: (id: string) => `${channel(id)}:active`,
     /** MM Lite refusal memory: `*` for the whole channel, or a template name. */

@@ -3,9 +3,12 @@
  * deterministic id, so enqueuing the same batch twice adds nothing.
  */
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { jobPriority } from './batch-priority.ts';
+import type { CampaignPriority } from './campaign.ts';
 import type { Keys } from './keys.ts';
 
-export type BatchJobData = { campaignId: string; batchIndex: number };
+/** `priority`: the campaign's base BullMQ priority, kept so aging can compute how far a batch has moved up. */
+export type BatchJobData = { campaignId: string; batchIndex: number; priority?: number };
 
 /** Job options every batch gets: a few retries for unexpected errors, and a bounded history. */
 export const BATCH_JOB_OPTIONS: JobsOptions = {
@@ -25,20 +28,24 @@ export function createSendQueue(connection: ConnectionOptions, keys: Keys): Queu
   return new Queue<BatchJobData>(keys.sendQueue, { connection, prefix: keys.queuePrefix, defaultJobOptions: BATCH_JOB_OPTIONS });
 }
 
-/** Adds batch jobs (in chunks), delayed until `startAt` when that is in the future. */
+/**
+ * Adds batch jobs (in chunks), delayed until `startAt` when that is in the future, at the
+ * campaign's priority (batch-priority.ts; `normal` when not given: every batch needs one).
+ */
 export async function enqueueBatches(
   queue: Queue<BatchJobData>,
   campaignId: string,
   batchIndexes: readonly number[],
-  options: { generation?: number; startAt?: number; now?: number } = {},
+  options: { generation?: number; startAt?: number; now?: number; priority?: CampaignPriority } = {},
 ): Promise<void> {
   const delay = Math.max(0, (options.startAt ?? 0) - (options.now ?? Date.now()));
+  const priority = jobPriority(options.priority);
   for (let i = 0; i < batchIndexes.length; i += 500) {
     await queue.addBulk(
       batchIndexes.slice(i, i + 500).map((batchIndex) => ({
         name: 'batch',
-        data: { campaignId, batchIndex },
-        opts: { jobId: batchJobId(campaignId, batchIndex, options.generation), ...(delay > 0 ? { delay } : {}) },
+        data: { campaignId, batchIndex, priority },
+        opts: { jobId: batchJobId(campaignId, batchIndex, options.generation), priority, ...(delay > 0 ? { delay } : {}) },
       })),
     );
   }

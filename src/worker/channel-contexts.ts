@@ -44,7 +44,11 @@ export function createChannelContexts(deps: ChannelContextsDeps): ChannelContext
     async get(channelId) {
       const { channel, sealedKey } = await deps.channels.loadSealed(channelId);
       const cached = contexts.get(channelId);
-      if (cached && cached.sealedKey === sealedKey && cached.channel.baseUrl === channel.baseUrl && cached.channel.mps === channel.mps) return cached;
+      if (cached && cached.sealedKey === sealedKey && cached.channel.baseUrl === channel.baseUrl && cached.channel.mps === channel.mps) {
+        // Settings that need no new client (the frequency cap) take effect on the next batch.
+        cached.channel = channel;
+        return cached;
+      }
       cached?.client.close();
       const limiter = deps.limiters.forChannel(channel);
       const client = instrumentClient(createDialogClient({ baseUrl: channel.baseUrl, apiKey: box.open(sealedKey), timeoutMs: config.httpTimeoutMs }), deps.metrics, (coolDownMs) => {

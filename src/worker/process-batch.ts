@@ -13,6 +13,7 @@ import type { BatchRecipient } from '../shared/campaign-store.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { renderComponents } from '../shared/template-components.ts';
 import { routeFor } from '../shared/route-decision.ts';
+import type { FrequencyCapPort } from './frequency-cap-store.ts';
 
 export type BatchPorts = {
   ledger: Pick<Ledger, 'entries' | 'claim' | 'release' | 'commit' | 'orphanToUnknown'>;
@@ -27,6 +28,8 @@ export type BatchPorts = {
   now(): number;
   /** A unique claim token for one send. */
   newToken(): string;
+  /** The channel's frequency cap; absent when the channel has none. */
+  frequencyCap?: FrequencyCapPort;
   logger: Logger;
 };
 
@@ -45,6 +48,9 @@ export type BatchOptions = {
  * - `interrupted`: the worker is shutting down; the batch must run again elsewhere.
  */
 export type BatchStatus = 'done' | 'parked' | 'interrupted';
+
+/** Results after which nothing reached the recipient: their frequency-cap place is given back. */
+const NOT_SENT: ReadonlySet<SendResult['status']> = new Set(['failed', 'expired', 'aborted', 'fatal']);
 
 /** Runs `task` over `items` with at most `limit` at once, stopping new starts when `stop()` is true. */
 async function forEachLimited<T>(items: readonly T[], limit: number, stop: () => boolean, task: (item: T) => Promise<void>): Promise<void> {
@@ -90,6 +96,11 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
       await ledger.commit(id, recipient.p, undefined, { outcome: 'expired' });
       return;
     }
+    // Frequency cap (checked and logged atomically across campaigns); a send that does not happen gives its place back.
+    if (ports.frequencyCap && !(await ports.frequencyCap.take(recipient.p, id))) {
+      await ledger.commit(id, recipient.p, undefined, { outcome: 'capped' });
+      return;
+    }
     const token = ports.newToken();
     let claimed = false;
     const claim = async () => (claimed = await ledger.claim(id, recipient.p, token));
@@ -107,8 +118,10 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
       // Not an API outcome (a bug, or Redis gone while waiting for the limiter): nothing was
       // posted that we know of, so give the claim back and let the batch run again.
       if (claimed) await ledger.release(id, recipient.p, token);
+      await ports.frequencyCap?.giveBack(recipient.p, id);
       throw error;
     }
+    if (NOT_SENT.has(result.status)) await ports.frequencyCap?.giveBack(recipient.p, id);
     // Per message: build the log object only when someone reads it.
     if (debug) logger.debug({ campaign: id, to: recipient.p, status: result.status, route: result.route, attempts: result.attempts, code: result.verdict?.code }, 'send finished');
     switch (result.status) {

@@ -27,6 +27,11 @@ import { needsStart, SENDING_STATES } from '../shared/campaign-lifecycle.ts';
 import type { FairnessGate } from './fairness-gate.ts';
 import type { ChannelContext, ChannelContexts } from './channel-contexts.ts';
 import { processBatch, type BatchPorts, type BatchStatus } from './process-batch.ts';
+import { createFrequencyCapStore } from './frequency-cap-store.ts';
+import { createPriorityAging } from './priority-aging.ts';
+import { windowOpeningFor } from './window-gate.ts';
+import { parseFrequencyCap } from '../shared/frequency-cap.ts';
+import { DEFAULT_PRIORITY_AGING_MS } from '../shared/batch-priority.ts';
 
 export type SendWorkerDeps = {
   config: Config;
@@ -48,6 +53,8 @@ export type SendWorkerDeps = {
   shutdown: AbortSignal;
   /** Batches at once. */
   concurrency: number;
+  /** How long a ready batch waits before its priority moves up one level (batch-priority.ts). */
+  priorityAgingMs?: number;
 };
 
 export type SendWorker = {
@@ -94,6 +101,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
       logger,
       now: Date.now,
       newToken: () => randomBytes(8).toString('base64url'),
+      ...(context.channel.frequencyCap ? { frequencyCap: createFrequencyCapStore(deps.redis, keys, context.channel.id, parseFrequencyCap(context.channel.frequencyCap)) } : {}),
       async suppressed(channelId, phones) {
         const flags = await deps.redis.smismember(keys.channelSuppressed(channelId), ...phones);
         return flags.map((flag) => flag === 1);
@@ -147,6 +155,12 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     const current = campaign;
     // A paused or cancelled campaign's batch only parks or closes out: it needs no send slot.
     if (!SENDING_STATES.has(current.state)) return runBatch(job, token, current, context);
+    // Send window: a batch reached while its zone's window is closed waits, as a delayed job, for the next opening.
+    const opening = await windowOpeningFor(campaigns, current, batchIndex, Date.now());
+    if (opening !== undefined) {
+      await job.moveToDelayed(opening, token);
+      throw new DelayedError();
+    }
     // Fairness: if this channel already has its share of batches running, step aside for a
     // moment so other channels' batches get the worker slots.
     const lease = job.id ?? `${campaignId}-${batchIndex}`;
@@ -208,8 +222,14 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   worker.on('failed', (job, error) => logger.warn({ err: error, job: job?.id }, 'batch failed; it will be retried'));
 
+  const aging = createPriorityAging({ queue: deps.queue, logger, agingMs: deps.priorityAgingMs ?? DEFAULT_PRIORITY_AGING_MS, intervalMs: 30_000 });
+  aging.start();
+
   return {
     ready: () => worker.waitUntilReady().then(() => undefined),
-    close: (force = false) => worker.close(force),
+    close: async (force = false) => {
+      await aging.close();
+      await worker.close(force);
+    },
   };
 }

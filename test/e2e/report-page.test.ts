@@ -253,6 +253,24 @@ describe('report page, static snapshot', () => {
     }
   });
 
+  it('shows the send window, who waits for it, capped recipients and projected expiries', async () => {
+    const r = await report(campaignId);
+    const dir = await mkdtemp(join(tmpdir(), 'litecast-report-'));
+    try {
+      const file = join(dir, 'timing.html');
+      const campaign = { ...r, state: 'running', sendWindow: '09:00-20:00', waitingForWindow: 37, projectedExpiries: 12, counts: { ...r.counts, capped: 4 } } as CampaignReport;
+      await writeFile(file, renderReportPage({ mode: 'static', campaign, rejected: [], generatedAt: new Date().toISOString() }));
+      await page.goto(`file://${file}`);
+      await page.getByTestId('campaign-view').waitFor();
+      expect(await text('waiting-for-window')).toBe('37');
+      expect(await text('projected-expiries')).toBe('12');
+      expect(await text('count-capped')).toBe('4');
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('states the MM Lite vs Cloud API comparison with its confidence interval, and why a campaign is paused', async () => {
     const r = await report(campaignId);
     // The API's own comparison when it has one; else a hand-made one on the same campaign.

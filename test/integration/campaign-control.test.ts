@@ -144,7 +144,7 @@ describe('campaign control', () => {
     const csv = [
       'phone,name',
       '+44 7000 000001,Ann', // line 2: ok (normalised)
-      '4470000000002,', // line 3: placeholder {{name}} empty
+      '447000000002,', // line 3: placeholder {{name}} empty (a UK number of possible length)
       'not-a-number,Bob', // line 4: invalid phone
       '44 70 00 00 00 01,Ann again', // line 5: duplicate of line 2
       '4470000000003,Cy,extra', // line 6: column count

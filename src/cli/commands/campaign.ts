@@ -37,6 +37,8 @@ export function registerCampaignCommands(program: Command, session: CliSession):
     .option('--activity-sharing <bool>', 'set message_activity_sharing (true or false)')
     .option('--batch-size <n>', 'recipients per batch (default 100)', positiveInt('--batch-size'))
     .option('--start-at <iso>', 'do not send before this time (ISO 8601)')
+    .option('--send-window <HH:MM-HH:MM>', 'send only inside this window of each recipient\'s local time, e.g. 09:00-20:00 (zone from a timezone column, else the number\'s country)')
+    .option('--priority <level>', 'high, normal or low: order between campaigns on the same channel (default normal)')
     .option('--id <id>', 'campaign id (default: generated)')
     .option('--json', 'print {"id": ...} as JSON')
     .action(async (opts: Record<string, string | number | boolean | undefined>) => {
@@ -60,6 +62,8 @@ export function registerCampaignCommands(program: Command, session: CliSession):
             ...(opts.batchSize ? { batchSize: Number(opts.batchSize) } : {}),
             ...(opts.startAt ? { startAt: String(opts.startAt) } : {}),
             ...(sharing !== undefined ? { activitySharing: sharing === 'true' } : {}),
+            ...(opts.sendWindow ? { sendWindow: String(opts.sendWindow) } : {}),
+            ...(opts.priority ? { priority: String(opts.priority) as 'high' } : {}),
           },
           rows,
         );
@@ -72,9 +76,10 @@ export function registerCampaignCommands(program: Command, session: CliSession):
         if (accepted === 0) {
           throw new LitecastError('LITECAST_ERR_BAD_RECIPIENTS', `No row of the recipient file can be sent (${summary.rejected} rejected, reasons above); fix the file and create the campaign again.`);
         }
-        if (opts.json) return out(JSON.stringify({ id: summary.id, total: summary.counts.total, accepted, rejected: summary.rejected, batches: summary.batches }));
+        if (opts.json) return out(JSON.stringify({ id: summary.id, total: summary.counts.total, accepted, rejected: summary.rejected, batches: summary.batches, ...(summary.warnings ? { warnings: summary.warnings } : {}) }));
         out(summary.id);
         err(`${accepted} recipients accepted in ${summary.batches} batches, ${summary.rejected} rows rejected`);
+        for (const warning of summary.warnings ?? []) err(`warning: ${warning.message}`);
       });
     });
   campaign
@@ -97,6 +102,8 @@ export function registerCampaignCommands(program: Command, session: CliSession):
         out(Object.entries(report.counts).map(([k, v]) => `${k}=${v}`).join(' '));
         for (const e of report.errorsByCode) out(`error ${e.code} ×${e.count}${e.class ? ` (${e.class}: ${e.meaning})` : ''}`);
         if (report.inDoubt) out(`unknown ×${report.inDoubt.unknown}: ${report.inDoubt.verdict}; ${report.inDoubt.hint}`);
+        if (report.sendWindow) out(`send window ${report.sendWindow} (recipients' local time): ${report.waitingForWindow} waiting for their window`);
+        if (report.projectedExpiries > 0) out(`projected expiries: ${report.projectedExpiries} pending recipients would not be sent before the deadline at the channel's rate`);
         for (const line of funnelTable(report)) out(line);
       });
     });

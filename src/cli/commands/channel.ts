@@ -1,9 +1,11 @@
-/** `litecast channel add|list|remove`: the sending numbers. */
+/** `litecast channel add|update|list|remove`: the sending numbers. */
 import type { Command } from 'commander';
 import { readEnvironmentValue } from '../../shared/config.ts';
 import { LitecastError } from '../../shared/errors.ts';
 import type { CliSession } from '../cli-session.ts';
 import { positiveInt } from '../positive-int.ts';
+
+const FREQUENCY_CAP_HELP = 'at most N marketing messages from litecast to one recipient per period, across campaigns, e.g. 2/7d (units s, m, h, d)';
 
 type KeyOptions = { apiKey?: string; apiKeyEnv?: string; apiKeyStdin?: boolean };
 
@@ -20,13 +22,29 @@ export function registerChannelCommands(program: Command, session: CliSession): 
     .option('--api-key-env <var>', 'read the key from this environment variable')
     .option('--api-key-stdin', 'read the key from standard input')
     .option('--mps <n>', 'messages per second allowed for the number (default 80)', positiveInt('--mps'))
+    .option('--frequency-cap <n/period>', FREQUENCY_CAP_HELP)
     .option('--replace', 'overwrite a channel with the same id')
     .option('--json', 'print JSON')
-    .action(async (opts: KeyOptions & { id: string; baseUrl: string; mps?: number; replace?: boolean; json?: boolean }) => {
+    .action(async (opts: KeyOptions & { id: string; baseUrl: string; mps?: number; frequencyCap?: string; replace?: boolean; json?: boolean }) => {
       const apiKey = await readApiKey(opts, session);
       await session.withContext(async (ctx) => {
-        const added = await ctx.channels.add({ id: opts.id, baseUrl: opts.baseUrl, apiKey, ...(opts.mps ? { mps: opts.mps } : {}) }, { replace: opts.replace ?? false });
+        const input = { id: opts.id, baseUrl: opts.baseUrl, apiKey, ...(opts.mps ? { mps: opts.mps } : {}), ...(opts.frequencyCap ? { frequencyCap: opts.frequencyCap } : {}) };
+        const added = await ctx.channels.add(input, { replace: opts.replace ?? false });
         out(opts.json ? JSON.stringify(added) : `channel ${added.id} added (${added.baseUrl}, ${added.mps} msg/s, key ${added.apiKeyEncrypted ? 'encrypted' : 'stored unencrypted: set LITECAST_SECRET_KEY to encrypt'})`);
+      });
+    });
+  channel
+    .command('update <id>')
+    .description('Change the rate or the frequency cap of a channel (its key stays)')
+    .option('--mps <n>', 'messages per second allowed for the number', positiveInt('--mps'))
+    .option('--frequency-cap <n/period>', `${FREQUENCY_CAP_HELP}; "none" removes the cap`)
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { mps?: number; frequencyCap?: string; json?: boolean }) => {
+      if (opts.mps === undefined && opts.frequencyCap === undefined) throw new LitecastError('LITECAST_ERR_INVALID_OPTION', 'Nothing to change: give --mps and/or --frequency-cap.');
+      await session.withContext(async (ctx) => {
+        const cap = opts.frequencyCap === undefined ? {} : { frequencyCap: opts.frequencyCap === 'none' ? null : opts.frequencyCap };
+        const updated = await ctx.channels.update(id, { ...(opts.mps ? { mps: opts.mps } : {}), ...cap });
+        out(opts.json ? JSON.stringify(updated) : `channel ${updated.id} updated (${updated.mps} msg/s, frequency cap ${updated.frequencyCap ?? 'none'})`);
       });
     });
   channel
@@ -38,7 +56,7 @@ export function registerChannelCommands(program: Command, session: CliSession): 
         const list = await ctx.channels.list();
         if (opts.json) return out(JSON.stringify(list));
         if (list.length === 0) return out('no channels: add one with `litecast channel add`');
-        for (const c of list) out(`${c.id}\t${c.baseUrl}\t${c.mps} msg/s`);
+        for (const c of list) out(`${c.id}\t${c.baseUrl}\t${c.mps} msg/s${c.frequencyCap ? `\tcap ${c.frequencyCap}` : ''}`);
       });
     });
   channel
