@@ -23,7 +23,7 @@ import { REDIS_URL, childEnv, dropNamespace, testConfig } from '../support/test-
 import { runCli } from '../support/run-cli-in-process.ts';
 import { buildApi } from '../../src/api/build-api.ts';
 import { createMetrics } from '../../src/shared/metrics.ts';
-import { createEventsQueue } from '../../src/webhooks/events-queue.ts';
+import { createEventsStream } from '../../src/webhooks/events-stream.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -266,11 +266,11 @@ describe('the API', () => {
     const TOKEN = 'timing-api-token-0123456789';
     fixture = await createPipelineFixture({ mps: 1, env: { LITECAST_API_TOKEN: TOKEN } });
     const f = fixture;
-    const eventsQueue = createEventsQueue(f.ctx.redis, f.ctx.keys);
-    const app = await buildApi({ ctx: f.ctx, eventsQueue, metrics: createMetrics() });
+    const events = createEventsStream(f.ctx.redis, f.ctx.keys);
+    const app = await buildApi({ ctx: f.ctx, events, metrics: createMetrics() });
     cleanups.push(async () => {
       await app.close();
-      await eventsQueue.close();
+      await events.close();
     });
     const auth = { authorization: `Bearer ${TOKEN}` };
     const patched = await app.inject({ method: 'PATCH', url: `/v1/channels/${f.channelId}`, headers: auth, payload: { frequencyCap: '3/1d' } });

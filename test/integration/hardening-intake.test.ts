@@ -21,17 +21,17 @@ const NAME_COMPONENTS = [{ type: 'body', parameters: [{ type: 'text', text: '{{n
 let f: PipelineFixture;
 let app: FastifyInstance;
 let port: number;
-let eventsQueue: ReturnType<typeof createEventsStream>;
+let events: ReturnType<typeof createEventsStream>;
 
 beforeAll(async () => {
   f = await createPipelineFixture({ mps: 500, env: { LITECAST_API_TOKEN: TOKEN } });
-  eventsQueue = createEventsStream(f.ctx.redis, f.ctx.keys);
-  app = await buildApi({ ctx: f.ctx, events: eventsQueue, metrics: createMetrics() });
+  events = createEventsStream(f.ctx.redis, f.ctx.keys);
+  app = await buildApi({ ctx: f.ctx, events, metrics: createMetrics() });
   port = Number(new URL(await app.listen({ port: 0, host: '127.0.0.1' })).port);
 });
 afterAll(async () => {
   await app.close();
-  await eventsQueue.close();
+  await events.close();
   await f.close();
 });
 
