@@ -13,6 +13,7 @@ import { buildLitePayload, toCloudPayload } from './build-payload.ts';
 import { classifySendError, type Verdict } from './classify-send-error.ts';
 import type { DialogClient } from './client.ts';
 import type { MessagePayload } from './message-payload.ts';
+import type { SendContact } from './parse-response.ts';
 import { backoffDelay, endFor, isChannelWide, messageRetryDelay, pairLimitDelay, type RetryPolicy } from './retry-policy.ts';
 
 /** What the send path needs from the outside world; each is optional so unit tests pass only what they use. */
@@ -65,6 +66,8 @@ export type SendResult = {
   route: Route;
   wamid?: string;
   messageStatus?: string;
+  /** Who Meta said the message went to (`contacts[0]`): its wa_id or user_id may differ from the input. */
+  contact?: SendContact;
   /** POSTs made, both routes together. */
   attempts: number;
   /** True when a lite message went (or was going) through `/messages` because MM Lite refused it. */
@@ -75,7 +78,7 @@ export type SendResult = {
   verdict?: Verdict;
 };
 
-type RouteResult = { status: SendStatus | 'fallback'; attempts: number; wamid?: string; messageStatus?: string; verdict?: Verdict };
+type RouteResult = { status: SendStatus | 'fallback'; attempts: number; wamid?: string; messageStatus?: string; contact?: SendContact; verdict?: Verdict };
 
 const DEFAULT_MAX_RETRY_TIME_MS = 10 * 60_000;
 
@@ -123,6 +126,7 @@ async function sendOnRoute(ports: SendPorts, policy: SendPolicy, route: Route, p
     if (response.kind === 'accepted') {
       const sent: RouteResult = { status: 'sent', attempts, wamid: response.wamid };
       if (response.messageStatus !== undefined) sent.messageStatus = response.messageStatus;
+      if (response.contact !== undefined) sent.contact = response.contact;
       return sent;
     }
     const verdict = classifySendError(response, route);
@@ -174,6 +178,7 @@ function toResult(route: Route, outcome: RouteResult, fallback?: Fallback): Send
   if (fallback) result.fallback = fallback;
   if (outcome.wamid !== undefined) result.wamid = outcome.wamid;
   if (outcome.messageStatus !== undefined) result.messageStatus = outcome.messageStatus;
+  if (outcome.contact !== undefined) result.contact = outcome.contact;
   if (outcome.verdict !== undefined && status !== 'sent') result.verdict = outcome.verdict;
   return result;
 }

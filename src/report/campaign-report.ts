@@ -12,6 +12,7 @@ import type { Config } from '../shared/config.ts';
 import { inDoubtSummary, type InDoubt } from '../shared/in-doubt.ts';
 import type { Keys } from '../shared/keys.ts';
 import type { RedisClient as Redis } from '../shared/redis.ts';
+import { campaignClickEstimate, type ClickEstimate } from './click-estimate.ts';
 
 export type ErrorSummary = { code: string; count: number; class?: string; meaning?: string };
 
@@ -21,12 +22,44 @@ export type Comparison = {
   deliveredRate: RateDifference;
   readRate: RateDifference;
   deliveryMs: { lite: FunnelRow['deliveryMs']; cloud: FunnelRow['deliveryMs'] };
+  /**
+   * Holdout messages sent to `/messages` that Meta priced `marketing_lite`: 360dialog's smart
+   * routing sent them through MM Lite, so the comparison partly compares MM Lite with itself.
+   * null when none was (as far as the priced webhooks tell).
+   */
+  contamination: Contamination | null;
 };
 
-export type CampaignReport = CampaignStatus & { cloudShare?: number; errorsByCode: ErrorSummary[]; funnel: Funnel; comparison: Comparison | null; inDoubt: InDoubt | null };
+/** How many of the Cloud API group went out through MM Lite after all, and what that means. */
+export type Contamination = { viaLite: number; of: number; warning: string };
+
+export type CampaignReport = CampaignStatus & {
+  cloudShare?: number;
+  errorsByCode: ErrorSummary[];
+  funnel: Funnel;
+  comparison: Comparison | null;
+  /** Sent to `/messages` but delivered by MM Lite (smart routing): set for any campaign with some. */
+  contamination: Contamination | null;
+  /** The campaign's clicks: an estimate from the channel's clicks (Meta's clicks name no recipient). */
+  clicks: ClickEstimate;
+  inDoubt: InDoubt | null;
+};
+
+/** Describes holdout messages that MM Lite delivered; null when there are none. */
+export function contaminationOf(viaLite: number, cloudSent: number): Contamination | null {
+  if (viaLite <= 0) return null;
+  return {
+    viaLite,
+    of: cloudSent,
+    warning:
+      `${viaLite} of ${cloudSent} messages sent to the Cloud API (/messages) were delivered through MM Lite (priced marketing_lite): ` +
+      `360dialog's smart routing sends marketing templates on /messages through MM unless the number opted out, so this comparison is contaminated ` +
+      `and understates any difference. Ask 360dialog support to opt the number out of smart routing for a clean holdout.`,
+  };
+}
 
 /** The comparison of a split campaign's two groups (null for other campaigns). */
-export function compareGroups(funnel: Funnel, cloudShare: number | undefined): Comparison | null {
+export function compareGroups(funnel: Funnel, cloudShare: number | undefined, cloudViaLite = 0): Comparison | null {
   if (cloudShare === undefined) return null;
   const { lite, cloud } = funnel;
   return {
@@ -34,6 +67,7 @@ export function compareGroups(funnel: Funnel, cloudShare: number | undefined): C
     deliveredRate: compareRates(lite.delivered, lite.sent, cloud.delivered, cloud.sent),
     readRate: compareRates(lite.read, lite.sent, cloud.read, cloud.sent),
     deliveryMs: { lite: lite.deliveryMs, cloud: cloud.deliveryMs },
+    contamination: contaminationOf(cloudViaLite, cloud.sent),
   };
 }
 
@@ -53,5 +87,12 @@ export async function describeCampaign(deps: { redis: Redis; keys: Keys; campaig
     });
   const funnel = await campaignFunnel(deps.redis, deps.keys, id, status.counts);
   const cloudShare = status.route === 'split' ? status.cloudShare : undefined;
-  return { ...status, errorsByCode, funnel, comparison: compareGroups(funnel, cloudShare), inDoubt };
+  const cloudViaLite = Number((await deps.redis.hget(deps.keys.campaignFunnel(id), 'cloud:viaLite')) ?? 0);
+  const clicks = await campaignClickEstimate(deps, await deps.campaigns.require(id), status.counts);
+  // The clicked column shows the estimate (per-recipient clicks do not exist in Meta's webhooks).
+  const clicked = Math.round(clicks.estimated);
+  funnel.lite = { ...funnel.lite, clicked, clickRate: funnel.lite.sent > 0 ? Math.round((clicked / funnel.lite.sent) * 10_000) / 10_000 : null };
+  const counts = { ...status.counts, clicked };
+  const comparison = compareGroups(funnel, cloudShare, cloudViaLite);
+  return { ...status, counts, errorsByCode, funnel, comparison, contamination: contaminationOf(cloudViaLite, funnel.cloud.sent), clicks, inDoubt };
 }

@@ -101,11 +101,6 @@ const webhookSchema = z.strictObject({
    * priced and later ones never are.
    */
   pricingOnSent: z.boolean().default(true),
-  /**
-   * Put `recipient_id` and `biz_opaque_callback_data` into click events (default false: Meta's click
-   * webhook carries neither). Only for tests of the old per-recipient attribution.
-   */
-  clickRecipientFields: z.boolean().default(false),
   /** Delay from acceptance to a link click (ms, default 150; lite deliveries only). */
   clickDelayMs: msSchema.default(150),
   /** Share of delivered messages that are read (default 0.5). */

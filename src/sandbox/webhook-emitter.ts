@@ -108,7 +108,7 @@ export function createWebhookEmitter(deps: { settings: () => WebhookSettings; ra
     const unixSeconds = Math.floor(Date.now() / 1000);
     const clicks = event.status === 'click';
     const item = clicks
-      ? buildClickAction(event.message, unixSeconds, event.clickId ?? '', `sandbox.${event.clickId ?? ''}`, settings().clickRecipientFields)
+      ? buildClickAction(unixSeconds, event.clickId ?? '', `sandbox.${event.clickId ?? ''}`)
       : buildStatus(event.message, event.status as StatusName, unixSeconds, event.priced === true);
     const key = `${event.message.channel.phoneNumberId}\u0000${clicks ? 'click' : 'status'}\u0000${event.target.url}`;
     let batch = batches.get(key);

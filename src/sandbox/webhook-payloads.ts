@@ -88,26 +88,13 @@ export function buildStatus(message: WebhookMessage, status: StatusName, unixSec
 /**
  * One entry of `value.user_actions[]` for an MM link click, as Meta documents it: click_component,
  * click_id and tracking_token only; no wamid, no recipient, no callback data (WEBHOOK_SOURCES.click).
- * `withRecipient` re-adds `recipient_id`/`biz_opaque_callback_data` for tests that still need the
- * old, invented attribution; it is off by default.
  */
-export function buildClickAction(
-  message: WebhookMessage,
-  unixSeconds: number,
-  clickId: string,
-  trackingToken: string,
-  withRecipient = false,
-): Record<string, unknown> {
-  const action: Record<string, unknown> = {
+export function buildClickAction(unixSeconds: number, clickId: string, trackingToken: string): Record<string, unknown> {
+  return {
     timestamp: String(unixSeconds),
     action_type: 'marketing_messages_link_click',
     marketing_messages_link_click_data: { tracking_token: trackingToken, click_id: clickId, click_component: 'CTA' },
   };
-  if (withRecipient) {
-    action.recipient_id = message.waId;
-    if (message.bizOpaqueCallbackData !== undefined) action.biz_opaque_callback_data = message.bizOpaqueCallbackData;
-  }
-  return action;
 }
 
 /** A full body for a batch of statuses of one channel. */
@@ -115,13 +102,9 @@ export function buildStatusesBody(channel: WebhookChannel, statuses: unknown[]):
   return buildWebhookEnvelope(channel, 'messages', { statuses });
 }
 
-/** A full body for a batch of click actions of one channel (contacts only when actions name a recipient). */
+/** A full body for a batch of click actions of one channel (no contacts: clicks name nobody). */
 export function buildUserActionsBody(channel: WebhookChannel, actions: Array<Record<string, unknown>>): unknown {
-  const recipients = [...new Set(actions.flatMap((action) => (typeof action.recipient_id === 'string' ? [action.recipient_id] : [])))];
-  return buildWebhookEnvelope(channel, 'messages', {
-    ...(recipients.length === 0 ? {} : { contacts: recipients.map((waId) => ({ wa_id: waId })) }),
-    user_actions: actions,
-  });
+  return buildWebhookEnvelope(channel, 'messages', { user_actions: actions });
 }
 
 /** An inbound text message from `from`. */

@@ -32,6 +32,8 @@ export const COUNT_KEYS = [
   'delivered',
   'read',
   'clicked',
+  /** Accepted with `message_status` held_for_quality_assessment or paused (template pacing): among `sent`, not sent yet by Meta. */
+  'held',
 ] as const;
 
 export type CountKey = (typeof COUNT_KEYS)[number];

@@ -48,6 +48,10 @@ export function createKeys(namespace: string) {
     channelSuppressed: (id: string) => `${channel(id)}:suppressed`,
     /** Sorted set: send times (member: campaign id) of one recipient on a channel, for its frequency cap. */
     channelCapLog: (id: string, phone: string) => `${channel(id)}:cap:${phone}`,
+    /** Hash: `id:<wa_id or user_id>` → input phone, `al:<phone>` → its other identities (suppression-store.ts). */
+    channelIdentities: (id: string) => `${channel(id)}:identities`,
+    /** Sorted set: MM Lite link clicks of a channel (click id by click time); Meta's clicks name no recipient. */
+    channelClicks: (id: string) => `${channel(id)}:clicks`,
     /** Sorted set: leases of the batches of a channel running now (fairness across channels). */
     channelActiveBatches: (id: string) => `${channel(id)}:active`,
     /** MM Lite refusal memory: `*` for the whole channel, or a template name. */

@@ -3,9 +3,10 @@
   that duplicates and out-of-order events (read before delivered, failed after sent) count once.
   The recipient's send (route, fallback, acceptance time) comes from the ledger, read and decoded
   by the caller; this script never reads the ledger.
-  KEYS[1]  the campaign's events hash (phone -> delivery record JSON: g group, d/r/c ms, f code)
+  KEYS[1]  the campaign's events hash (phone -> delivery record JSON: g group, p pricing category
+           that settled it, d/r/c ms, f code, b latency bucket)
   KEYS[2]  the campaign's counts hash (delivered, read, clicked)
-  KEYS[3]  the campaign's funnel hash (<group>:<field> counters, latency buckets)
+  KEYS[3]  the campaign's funnel hash (<group>:<field> counters, latency buckets, cloud:viaLite)
   ARGV[1]  phone
   ARGV[2]  kind: sent | delivered | read | failed | click
   ARGV[3]  received at (epoch ms)
@@ -22,15 +23,36 @@ local route, fellBack, acceptedAt, ratio = ARGV[6], ARGV[7] == '1', tonumber(ARG
 local raw = redis.call('HGET', KEYS[1], phone)
 local rec = raw and cjson.decode(raw) or {}
 local changed = false
+local function groupOf(priced)
+  if route == 'cloud' and fellBack then return 'fallback' end
+  if route == 'lite' and priced == 'marketing' then return 'liteViaCloud' end
+  return route
+end
 if not rec.g then
-  -- The group is fixed by the first event seen for a recipient.
-  if route == 'cloud' and fellBack then
-    rec.g = 'fallback'
-  elseif route == 'lite' and category == 'marketing' then
-    rec.g = 'liteViaCloud'
-    redis.call('HINCRBY', KEYS[3], 'liteViaCloud:sent', 1)
-  else
-    rec.g = route
+  -- Until an event carries pricing, the group is the route the message was sent to.
+  rec.g = groupOf(category)
+  changed = true
+end
+if category ~= '' and not rec.p then
+  -- The first event that carries pricing settles the route Meta used (sent and one of
+  -- delivered/read are priced, failed never): counters of earlier events move with it.
+  rec.p = category
+  local settled = groupOf(category)
+  if settled == 'liteViaCloud' then redis.call('HINCRBY', KEYS[3], 'liteViaCloud:sent', 1) end
+  -- Sent to /messages by choice, delivered by MM Lite: 360dialog's smart routing contaminated the holdout.
+  if route == 'cloud' and not fellBack and category == 'marketing_lite' then redis.call('HINCRBY', KEYS[3], 'cloud:viaLite', 1) end
+  if settled ~= rec.g then
+    local moves = {}
+    if rec.d then moves[#moves + 1] = 'delivered' end
+    if rec.r then moves[#moves + 1] = 'read' end
+    if rec.c then moves[#moves + 1] = 'clicked' end
+    if rec.f then moves[#moves + 1] = 'failed'; moves[#moves + 1] = 'failed:' .. rec.f end
+    if rec.b then moves[#moves + 1] = 'lat:' .. rec.b end
+    for _, field in ipairs(moves) do
+      redis.call('HINCRBY', KEYS[3], rec.g .. ':' .. field, -1)
+      redis.call('HINCRBY', KEYS[3], settled .. ':' .. field, 1)
+    end
+    rec.g = settled
   end
   changed = true
 end
@@ -42,6 +64,7 @@ local function delivered()
   redis.call('HINCRBY', KEYS[3], g .. ':delivered', 1)
   local latency = math.max(0, at - acceptedAt)
   local bucket = math.floor(math.log(latency + 1) / math.log(ratio))
+  rec.b = bucket
   redis.call('HINCRBY', KEYS[3], g .. ':lat:' .. bucket, 1)
   changed = true
 end

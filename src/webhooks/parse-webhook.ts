@@ -231,3 +231,12 @@ export const STOP_KEYWORDS: ReadonlySet<string> = new Set(['stop', 'stopp', 'uns
 export function isStopKeyword(text: string | undefined): boolean {
   return text !== undefined && STOP_KEYWORDS.has(text.trim().toLowerCase().replace(/[.!]+$/, ''));
 }
+
+/**
+ * A quick-reply tap that opts out: the marketing template's "Stop promotions" button (Meta's
+ * standard marketing opt-out button), or any button whose payload or text is a stop keyword.
+ */
+export function isStopButton(payload: string | undefined, text: string | undefined): boolean {
+  const opts = (value: string | undefined) => value !== undefined && (/\bstop\b|unsubscribe|opt[ _-]?out/i.test(value) || isStopKeyword(value));
+  return opts(payload) || opts(text);
+}

@@ -1,10 +1,13 @@
 /**
- * Applies one received webhook body: every status and click to its campaign and recipient,
- * opt-outs to the channel's suppression list, and whatever matches nothing to the unmatched list.
+ * Applies one received webhook body: every status to its campaign and recipient, clicks to their
+ * channel (Meta names no recipient), opt-outs from every signal (user_preferences, a "Stop
+ * promotions" button tap, a 131050 failure, an inbound STOP) to the channel's suppression list, a
+ * template Meta paused or disabled to the campaigns using it, and whatever matches nothing to the
+ * unmatched list.
  * Idempotent, so a job retried after a partial failure counts nothing twice.
  */
 import { decodeCallbackData } from '../dialog360/callback-data.ts';
-import { isStopKeyword, parseWebhook, type WebhookEvent } from './parse-webhook.ts';
+import { isStopButton, isStopKeyword, parseWebhook, type WebhookEvent } from './parse-webhook.ts';
 import { webhookMetricLabel } from './webhook-metric-label.ts';
 import type { DeliveryKind, WebhookStore } from './webhook-store.ts';
 
@@ -19,6 +22,10 @@ export type WebhookJob = {
 export type ProcessOutcome = { applied: number; duplicates: number; unmatched: number; notYet: number; byKind: Record<string, number> };
 
 const DELIVERY_KINDS: ReadonlySet<string> = new Set(['sent', 'delivered', 'read', 'failed']);
+/** A failed status with this code: the user had already stopped marketing messages. */
+const OPTED_OUT_CODE = '131050';
+/** Template statuses that stop its sends: the campaigns using it pause, with Meta's reason. */
+const TEMPLATE_STOPPED: ReadonlySet<string> = new Set(['PAUSED', 'DISABLED']);
 
 /** Resolves the channel an opt-out belongs to: the URL's channel, or one whose phone number id matches. */
 export type ChannelResolver = (phoneNumberId: string | undefined) => Promise<string | undefined>;
@@ -40,11 +47,10 @@ export async function processWebhook(store: WebhookStore, job: WebhookJob, resol
     const kindKey = webhookMetricLabel(event);
     outcome.byKind[kindKey] = (outcome.byKind[kindKey] ?? 0) + 1;
     switch (event.kind) {
-      case 'status':
-      case 'click': {
-        const kind: DeliveryKind | undefined = event.kind === 'click' ? 'click' : DELIVERY_KINDS.has(event.status) ? (event.status as DeliveryKind) : undefined;
+      case 'status': {
+        const kind: DeliveryKind | undefined = DELIVERY_KINDS.has(event.status) ? (event.status as DeliveryKind) : undefined;
         if (!kind) break;
-        const target = decodeCallbackData(event.callbackData) ?? (event.wamid ? await store.lookupWamid(event.wamid) : undefined);
+        const target = decodeCallbackData(event.callbackData) ?? (await store.lookupWamid(event.wamid));
         if (!target) {
           await store.keepUnmatched(event, 'no-campaign');
           outcome.unmatched += 1;
@@ -52,9 +58,9 @@ export async function processWebhook(store: WebhookStore, job: WebhookJob, resol
         }
         const result = await store.apply(target.campaignId, target.phone, kind, {
           receivedAt: job.receivedAt,
-          ...(event.kind === 'status' && event.category ? { category: event.category } : {}),
-          ...(event.kind === 'status' && event.errorCode ? { errorCode: event.errorCode } : {}),
-          ...(event.wamid ? { wamid: event.wamid } : {}),
+          wamid: event.wamid,
+          ...(event.pricingCategory ? { category: event.pricingCategory } : {}),
+          ...(event.errorCode ? { errorCode: event.errorCode } : {}),
         });
         if (result === 'OK') outcome.applied += 1;
         else if (result === 'DUP') outcome.duplicates += 1;
@@ -63,24 +69,55 @@ export async function processWebhook(store: WebhookStore, job: WebhookJob, resol
           await store.keepUnmatched(event, 'no-send');
           outcome.unmatched += 1;
         }
+        // 131050: the user had stopped marketing messages; an opt-out like any other.
+        if (kind === 'failed' && event.errorCode === OPTED_OUT_CODE && result !== 'NOT_YET') {
+          const channelId = await store.channelOf(target.campaignId);
+          if (channelId) await store.suppress(channelId, target.phone, true);
+        }
         break;
       }
-      case 'preference':
-      case 'inbound': {
-        const stop = event.kind === 'preference' ? event.value === 'stop' : isStopKeyword(event.text);
-        const resume = event.kind === 'preference' && event.value === 'resume';
-        if (!stop && !resume) break;
-        if (event.kind === 'preference' && event.category !== '' && event.category !== 'marketing_messages') break;
+      case 'click': {
+        // Meta's click names no recipient: counted on the channel, attributed to campaigns as an estimate.
         const channelId = await channelFor(event);
         if (!channelId) {
           await store.keepUnmatched(event, 'no-channel');
           outcome.unmatched += 1;
           break;
         }
+        const counted = await store.countClick(channelId, { timestampMs: event.timestampMs, receivedAt: job.receivedAt, ...(event.clickId ? { clickId: event.clickId } : {}), ...(event.trackingToken ? { trackingToken: event.trackingToken } : {}) });
+        if (counted) outcome.applied += 1;
+        else outcome.duplicates += 1;
+        break;
+      }
+      case 'preference':
+      case 'inbound':
+      case 'button': {
+        const stop = event.kind === 'preference' ? event.value === 'stop' : event.kind === 'button' ? isStopButton(event.payload, event.text) : isStopKeyword(event.text);
+        const resume = event.kind === 'preference' && event.value === 'resume';
+        if (!stop && !resume) break;
+        if (event.kind === 'preference' && event.category !== '' && event.category !== 'marketing_messages') break;
+        // A button tap names the template message it belongs to: that send knows the phone.
+        const tapped = event.kind === 'button' && event.contextWamid ? await store.lookupWamid(event.contextWamid) : undefined;
+        const channelId = (await channelFor(event)) ?? (tapped ? await store.channelOf(tapped.campaignId) : undefined);
+        if (!channelId) {
+          await store.keepUnmatched(event, 'no-channel');
+          outcome.unmatched += 1;
+          break;
+        }
         await store.suppress(channelId, event.recipient, stop);
+        if (event.userId && event.userId !== event.recipient) await store.suppress(channelId, event.userId, stop);
+        if (tapped) await store.suppress(channelId, tapped.phone, stop);
         outcome.applied += 1;
         break;
       }
+      case 'template-status': {
+        if (!TEMPLATE_STOPPED.has(event.event)) break;
+        const reason = `template ${event.templateName}${event.language ? ` (${event.language})` : ''} ${event.event} by Meta${event.reason ? `: ${event.reason}` : ''}`;
+        const paused = await store.pauseTemplateUsers(job.channelId, { name: event.templateName, ...(event.language ? { language: event.language } : {}) }, reason);
+        outcome.applied += paused.length;
+        break;
+      }
+      case 'error':
       case 'other':
         break;
     }

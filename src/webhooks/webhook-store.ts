@@ -13,6 +13,9 @@ import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { Keys } from '../shared/keys.ts';
 import { defineScripts } from '../shared/redis-scripts.ts';
 import { createLedger } from '../ledger/ledger.ts';
+import { createCampaignStore } from '../shared/campaign-store.ts';
+import { routeFor } from '../shared/route-decision.ts';
+import { createSuppressionStore } from '../shared/suppression-store.ts';
 
 /** Ratio between consecutive latency histogram buckets. */
 export const LATENCY_BUCKET_RATIO = 1.25;
@@ -25,6 +28,8 @@ export type DeliveryKind = 'sent' | 'delivered' | 'read' | 'failed' | 'click';
 /** A recipient's delivery record, as kept in the campaign's events hash. */
 export type DeliveryRecord = { g?: 'lite' | 'cloud' | 'fallback' | 'liteViaCloud'; d?: number; r?: number; c?: number; f?: string };
 
+const CLICK_RETENTION_MS = 60 * 24 * 3_600_000;
+
 /** How often apply() re-reads a recipient whose `unknown` changed while it was being confirmed. */
 const CONFIRM_ATTEMPTS = 3;
 
@@ -32,6 +37,8 @@ const CONFIRM_ATTEMPTS = 3;
 export function createWebhookStore(redis: Redis, keys: Keys) {
   const run = defineScripts(redis, SCRIPTS);
   const ledger = createLedger(redis, keys);
+  const campaigns = createCampaignStore(redis, keys);
+  const suppression = createSuppressionStore(redis, keys);
   const statsKey = keys.webhookStats;
   const unmatchedKey = keys.webhookUnmatched;
 
@@ -46,8 +53,10 @@ export function createWebhookStore(redis: Redis, keys: Keys) {
         const [entry = { state: 'pending' }] = await ledger.entries(campaignId, [phone]);
         if (entry.state === 'claimed') return 'NOT_YET';
         if (entry.state === 'unknown' && attempt < CONFIRM_ATTEMPTS) {
-          // A status for an unknown send: it was accepted after all.
-          const route = event.category === 'marketing_lite' ? 'lite' : 'cloud';
+          // A status for an unknown send: it was accepted after all. Its route is the one it was
+          // sent to; Meta's pricing, on whichever event first carries it, settles the group.
+          const campaign = event.category === undefined ? await campaigns.get(campaignId) : undefined;
+          const route = event.category !== undefined ? (event.category === 'marketing_lite' ? 'lite' : 'cloud') : campaign ? routeFor(campaign, phone) : 'cloud';
           await ledger.confirmUnknown(campaignId, phone, entry, { route, wamid: event.wamid ?? '', acceptedAt: event.receivedAt });
           continue; // read the value back: ours, or the worker's real answer that came first
         }
@@ -76,9 +85,41 @@ export function createWebhookStore(redis: Redis, keys: Keys) {
       const at = value?.lastIndexOf(':') ?? -1;
       return value && at > 0 ? { campaignId: value.slice(0, at), phone: value.slice(at + 1) } : undefined;
     },
-    async suppress(channelId: string, phone: string, stop: boolean): Promise<void> {
-      if (stop) await redis.sadd(keys.channelSuppressed(channelId), phone);
-      else await redis.srem(keys.channelSuppressed(channelId), phone);
+    /** Opt-out (`stop`) or opt back in of a recipient named by any identity (suppression-store.ts). */
+    suppress: (channelId: string, identity: string, stop: boolean): Promise<void> => suppression.set(channelId, identity, stop),
+    /** The channel a campaign sends on. */
+    async channelOf(campaignId: string): Promise<string | undefined> {
+      return (await redis.hget(keys.campaignMeta(campaignId), 'channelId')) ?? undefined;
+    },
+    /**
+     * Pauses the scheduled and running campaigns that use a template Meta paused or disabled
+     * (on `channelId`, or on every channel when the webhook named none). Returns their ids.
+     */
+    async pauseTemplateUsers(channelId: string | undefined, template: { name: string; language?: string }, reason: string): Promise<string[]> {
+      const ids = await redis.zrevrange(keys.campaigns, 0, 9_999);
+      const paused: string[] = [];
+      for (const id of ids) {
+        const campaign = await campaigns.get(id);
+        if (!campaign || (campaign.state !== 'scheduled' && campaign.state !== 'running')) continue;
+        if (channelId !== undefined && campaign.channelId !== channelId) continue;
+        if (campaign.template.name !== template.name || (template.language !== undefined && campaign.template.language !== template.language)) continue;
+        // Lost races (the user paused or cancelled it first) are fine: it is stopped either way.
+        if (await campaigns.transition(id, 'pause', reason).then(() => true, () => false)) paused.push(id);
+      }
+      return paused;
+    },
+    /**
+     * Counts an MM Lite link click on its channel, once per `click_id`. Meta's click names no
+     * recipient, message or campaign, so clicks are kept per channel with their time and
+     * attributed to campaigns later as an estimate (click-estimate.ts).
+     */
+    async countClick(channelId: string, click: { timestampMs: number; receivedAt: number; clickId?: string; trackingToken?: string }): Promise<boolean> {
+      const at = click.timestampMs > 0 ? click.timestampMs : click.receivedAt;
+      const member = click.clickId ?? `${at}:${click.trackingToken ?? ''}`;
+      const key = keys.channelClicks(channelId);
+      // Kept 60 days: longer than any campaign's TTL (30 days) plus its attribution window.
+      const results = await redis.multi().zadd(key, 'NX', at, member).zremrangebyscore(key, '-inf', at - CLICK_RETENTION_MS).exec();
+      return results?.[0]?.[1] === 1;
     },
     /** Keeps an event that matched no campaign (the newest 10,000) and counts it. */
     async keepUnmatched(event: unknown, reason: string): Promise<void> {

@@ -25,6 +25,11 @@ export type BatchPorts = {
   pause(campaignId: string, reason: string): Promise<void>;
   /** Remembers wamid → campaign/recipient for webhooks that do not echo the callback data. */
   recordWamid(wamid: string, campaignId: string, phone: string): Promise<void>;
+  /**
+   * What an accepted answer told about the recipient and the message: the identities Meta knows
+   * the phone by (for opt-outs keyed on them), and a `held_for_quality_assessment`/`paused` status.
+   */
+  noteAccepted?(campaign: Campaign, phone: string, result: Pick<SendResult, 'contact' | 'messageStatus'>): Promise<void>;
   now(): number;
   /** A unique claim token for one send. */
   newToken(): string;
@@ -137,6 +142,7 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
             acceptedAt: ports.now(),
           }),
           ports.recordWamid(wamid, id, recipient.p),
+          ports.noteAccepted?.(campaign, recipient.p, result),
         ]);
         return;
       }

@@ -21,6 +21,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import { createLedgerBatcher } from './ledger-batcher.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { RedisClient as Redis } from '../shared/redis.ts';
+import { createSuppressionStore } from '../shared/suppression-store.ts';
 import type { BatchJobData } from '../shared/send-queue.ts';
 import type { CampaignControl } from './campaign-control.ts';
 import { needsStart, SENDING_STATES } from '../shared/campaign-lifecycle.ts';
@@ -63,6 +64,9 @@ export type SendWorker = {
   close(force?: boolean): Promise<void>;
 };
 
+/** `message_status` values of an accepted answer that mean Meta holds the message (template pacing). */
+const HELD_STATUSES: ReadonlySet<string> = new Set(['held_for_quality_assessment', 'paused']);
+
 /** How long wamid → recipient mappings are kept for webhooks: Meta retries webhooks up to 7 days. */
 const WAMID_TTL_SECONDS = 8 * 24 * 3600;
 
@@ -76,6 +80,7 @@ function recordSend(metrics: Metrics, channelId: string, result: SendResult): vo
 /** Starts the BullMQ worker that sends the queued batches. */
 export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   const { config, logger, campaigns, keys, metrics } = deps;
+  const suppression = createSuppressionStore(deps.redis, keys);
   const policy: Omit<SendPolicy, 'signal' | 'deadline'> = {
     maxAttempts: config.sendMaxAttempts,
     baseDelayMs: config.retryBaseMs,
@@ -102,9 +107,11 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
       now: Date.now,
       newToken: () => randomBytes(8).toString('base64url'),
       ...(context.channel.frequencyCap ? { frequencyCap: createFrequencyCapStore(deps.redis, keys, context.channel.id, parseFrequencyCap(context.channel.frequencyCap)) } : {}),
-      async suppressed(channelId, phones) {
-        const flags = await deps.redis.smismember(keys.channelSuppressed(channelId), ...phones);
-        return flags.map((flag) => flag === 1);
+      suppressed: (channelId, phones) => suppression.suppressed(channelId, phones),
+      async noteAccepted(campaign, phone, result) {
+        if (result.contact) await suppression.learn(campaign.channelId, phone, result.contact);
+        // Accepted but not sent yet (template pacing): counted apart from the sends, not instead.
+        if (result.messageStatus && HELD_STATUSES.has(result.messageStatus)) await deps.redis.hincrby(keys.campaignCounts(campaign.id), 'held', 1);
       },
       async send(message, route, { signal, deadline, claim }) {
         const result = await sendMessage(

@@ -26,7 +26,7 @@ const message: WebhookMessage = {
 
 describe('parseWebhook on the real shapes', () => {
   it('reads a click without recipient, wamid or callback data', () => {
-    const body = buildUserActionsBody(channel, [buildClickAction(message, 1731705800, 'k1', 'tok1')]);
+    const body = buildUserActionsBody(channel, [buildClickAction(1731705800, 'k1', 'tok1')]);
     expect(parseWebhook(body)).toEqual([
       { kind: 'click', timestampMs: 1731705800000, clickId: 'k1', trackingToken: 'tok1', clickComponent: 'cta', phoneNumberId: channel.phoneNumberId },
     ]);

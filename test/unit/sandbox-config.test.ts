@@ -14,7 +14,7 @@ describe('parseSandboxConfig', () => {
     // Realistic defaults: smart routing on, real wa_ids, pricing on sent, clicks without recipient.
     expect(config.channels[0]).toMatchObject({ smartRouting: true, bsuid: false });
     expect(config.realisticWaIds).toBe(true);
-    expect(config.webhook).toMatchObject({ pricingOnSent: true, clickRecipientFields: false });
+    expect(config.webhook).toMatchObject({ pricingOnSent: true });
     expect(config.pairLimit).toEqual({ burst: 45, refillSeconds: 6 });
     expect(config.webhook).toMatchObject({
       sentDelayMs: 20,
