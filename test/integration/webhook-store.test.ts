@@ -63,6 +63,30 @@ describe('apply-event-3.lua (webhook store)', () => {
     expect(await t.campaigns.counts(C)).toMatchObject({ delivered: 1, clicked: 1 });
   });
 
+  it('settles the group by the first event that carries pricing, moving what earlier events counted', async () => {
+    const t = await setup();
+    await t.ledger.claim(C, P, 'a');
+    await t.ledger.commit(C, P, 'a', { outcome: 'sent', route: 'lite', wamid: 'w1', fellBack: false, acceptedAt: 1_000 });
+    // delivered without pricing (Meta priced the read instead): provisionally the route sent to.
+    expect(await t.store.apply(C, P, 'delivered', { receivedAt: 2_000 })).toBe('OK');
+    expect(await t.funnel()).toEqual({ 'lite:delivered': '1' });
+    expect(await t.store.apply(C, P, 'read', { receivedAt: 3_000, category: 'marketing' })).toBe('OK');
+    expect(await t.funnel()).toEqual({ 'lite:delivered': '0', 'liteViaCloud:sent': '1', 'liteViaCloud:delivered': '1', 'liteViaCloud:read': '1' });
+    const latency = Object.entries(await redis.hgetall(t.keys.campaignFunnel(C))).filter(([k, v]) => k.includes(':lat:') && v !== '0').map(([k]) => k.split(':')[0]);
+    expect(latency).toEqual(['liteViaCloud']);
+    // A later priced event changes nothing.
+    expect(await t.store.apply(C, P, 'sent', { receivedAt: 3_500, category: 'marketing_lite' })).toBe('DUP');
+  });
+
+  it('counts a Cloud API send that Meta priced marketing_lite as a contaminated holdout', async () => {
+    const t = await setup();
+    await t.ledger.claim(C, P, 'a');
+    await t.ledger.commit(C, P, 'a', { outcome: 'sent', route: 'cloud', wamid: 'w1', fellBack: false, acceptedAt: 1_000 });
+    expect(await t.store.apply(C, P, 'sent', { receivedAt: 1_500, category: 'marketing_lite' })).toBe('OK');
+    expect(await t.store.apply(C, P, 'delivered', { receivedAt: 2_000, category: 'marketing_lite' })).toBe('OK');
+    expect(await t.funnel()).toEqual({ 'cloud:viaLite': '1', 'cloud:delivered': '1' });
+  });
+
   it('a claim is NOT_YET (the commit has not landed); nothing sent is NO_SEND', async () => {
     const t = await setup();
     await t.ledger.claim(C, P, 'a');
@@ -94,5 +118,19 @@ describe('a status webhook for an unknown recipient', () => {
     // The same status again is a duplicate: nothing moves twice.
     expect(await processWebhook(t.store, { body, receivedAt: 1_700_000_000_000 }, async () => undefined)).toMatchObject({ applied: 0, duplicates: 1 });
     expect(await t.campaigns.counts(C)).toMatchObject({ unknown: 0, sent: 1, delivered: 1 });
+  });
+
+  it('without pricing on the status, takes the route the campaign sent it to; the first priced event settles the group', async () => {
+    const t = await setup();
+    await t.ledger.claim(C, P, 'a');
+    await t.ledger.commit(C, P, 'a', { outcome: 'unknown', code: 'TIMEOUT' });
+    const message = { wamid: 'wamid.late', to: P, waId: P, channel, category: 'marketing' as const, bizOpaqueCallbackData: encodeCallbackData(C, P), conversationId: 'conv1' };
+    const unpriced = JSON.stringify(buildStatusesBody(channel, [buildStatus(message, 'delivered', 1_700_000_000, false)]));
+    expect(await processWebhook(t.store, { body: unpriced, receivedAt: 1_700_000_000_000 }, async () => undefined)).toMatchObject({ applied: 1 });
+    // The campaign's route is lite: not the old default of cloud.
+    expect(await t.ledger.entries(C, [P])).toEqual([{ state: 'sent', route: 'lite', wamid: 'wamid.late', fellBack: false, acceptedAt: 1_700_000_000_000 }]);
+    const priced = JSON.stringify(buildStatusesBody(channel, [buildStatus(message, 'read', 1_700_000_001, true)]));
+    await processWebhook(t.store, { body: priced, receivedAt: 1_700_000_001_000 }, async () => undefined);
+    expect(await t.funnel()).toMatchObject({ 'liteViaCloud:sent': '1', 'liteViaCloud:delivered': '1', 'liteViaCloud:read': '1', 'lite:delivered': '0' });
   });
 });
