@@ -14,7 +14,7 @@ export const REPORT_PAGE_VIEWS_SCRIPT = String.raw`
 var COUNT_LABELS = [
   ['total', 'Total'], ['pending', 'Pending'], ['sent', 'Sent'], ['sentLite', 'Sent via MM Lite'], ['sentCloud', 'Sent via Cloud API'],
   ['fallbacks', 'Fallbacks'], ['failed', 'Failed'], ['expired', 'Expired'], ['suppressed', 'Suppressed'], ['skipped', 'Skipped (rejected)'],
-  ['cancelled', 'Cancelled'], ['unknown', 'Unknown'], ['capped', 'Capped (frequency cap)'], ['delivered', 'Delivered'], ['read', 'Read'], ['clicked', 'Clicked']
+  ['cancelled', 'Cancelled'], ['unknown', 'Unknown'], ['capped', 'Capped (frequency cap)'], ['delivered', 'Delivered'], ['read', 'Read'], ['clicked', 'Clicked (estimated)'], ['held', 'Held by Meta']
 ];
 var ACTIVE_STATES = ['scheduled', 'running', 'paused'];
 var NO_CLICKS = 'the Cloud API sends no click events';
@@ -163,6 +163,13 @@ function comparisonSection(report) {
   ]);
 }
 
+function routingNotes(report) {
+  var notes = [];
+  if (report.contamination) notes.push(h('p', { class: 'verdict', 'data-testid': 'contamination', text: 'Contaminated holdout: ' + report.contamination.warning }));
+  if (report.clicks) notes.push(h('p', { class: 'meta', 'data-testid': 'clicks-estimate', text: 'MM Lite clicks: ' + report.clicks.estimated + ' (estimated; ' + report.clicks.channelClicks + ' on the channel). How: ' + report.clicks.method + '.' }));
+  return notes.length ? h('section', {}, notes) : null;
+}
+
 function errorsSection(report) {
   var errors = report.errorsByCode || [];
   return h('section', {}, [
@@ -202,6 +209,7 @@ function campaignView(report, opts) {
     countsSection(report),
     funnelSection(report),
     comparisonSection(report),
+    routingNotes(report),
     errorsSection(report),
     rejectedSection(report, opts),
     opts.mode === 'static' ? h('p', { class: 'muted small', text: 'Export every recipient with: litecast campaign export ' + report.id + ' --format csv > ' + report.id + '.csv' }) : null

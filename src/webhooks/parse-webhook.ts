@@ -237,6 +237,6 @@ export function isStopKeyword(text: string | undefined): boolean {
  * standard marketing opt-out button), or any button whose payload or text is a stop keyword.
  */
 export function isStopButton(payload: string | undefined, text: string | undefined): boolean {
-  const opts = (value: string | undefined) => value !== undefined && (/\bstop\b|unsubscribe|opt[ _-]?out/i.test(value) || isStopKeyword(value));
+  const opts = (value: string | undefined) => value !== undefined && (/(^|[^a-z])stop([^a-z]|$)|unsubscribe|opt[ _-]?out/i.test(value) || isStopKeyword(value));
   return opts(payload) || opts(text);
 }
