@@ -11,9 +11,10 @@ import { webhookMetricLabel } from '../webhooks/webhook-metric-label.ts';
 import { isRedisDownError } from './api-errors.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { secretChecker, secretsEqual } from './secret-compare.ts';
+import { WEBHOOK_SECRET_HEADER } from '../shared/webhook-secret-header.ts';
 
 /** The custom header to configure on the 360dialog webhook, carrying LITECAST_WEBHOOK_SECRET. */
-export const WEBHOOK_SECRET_HEADER = 'x-litecast-webhook-secret';
+export { WEBHOOK_SECRET_HEADER };
 
 /** How long a channel found to exist is trusted without reading it again. */
 const KNOWN_CHANNEL_MS = 5_000;

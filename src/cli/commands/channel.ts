@@ -1,5 +1,9 @@
-/** `litecast channel add|update|list|remove`: the sending numbers. */
+/** `litecast channel add|update|list|remove|webhook`: the sending numbers. */
 import type { Command } from 'commander';
+import { createDialogClient } from '../../dialog360/client.ts';
+import { configureChannelWebhook } from '../../dialog360/configure-channel-webhook.ts';
+import { withManagementRetries } from '../../dialog360/retry-management-call.ts';
+import { WEBHOOK_SECRET_HEADER } from '../../shared/webhook-secret-header.ts';
 import { readEnvironmentValue } from '../../shared/config.ts';
 import { LitecastError } from '../../shared/errors.ts';
 import type { CliSession } from '../cli-session.ts';
@@ -60,6 +64,28 @@ export function registerChannelCommands(program: Command, session: CliSession): 
       });
     });
   channel
+    .command('webhook <id>')
+    .description("Point the channel's 360dialog webhook at litecast (POST /v1/configs/webhook with the secret header), then show what 360dialog holds")
+    .requiredOption('--url <url>', 'the public URL of litecast, e.g. https://litecast.example.com (/webhooks/360dialog/<id> is added unless the URL has a path)')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts: { url: string; json?: boolean }) => {
+      await session.withContext(async (ctx) => {
+        const secret = ctx.config.webhookSecret;
+        if (!secret) throw new LitecastError('LITECAST_ERR_INVALID_OPTION', 'Set LITECAST_WEBHOOK_SECRET first: 360dialog sends it back in a header, and litecast refuses webhooks without it.');
+        const target = webhookUrlFor(opts.url, id);
+        const stored = await ctx.channels.loadWithKey(id);
+        const client = createDialogClient({ baseUrl: stored.baseUrl, apiKey: stored.apiKey, timeoutMs: ctx.config.httpTimeoutMs });
+        try {
+          const current = await configureChannelWebhook(withManagementRetries(client), target, { name: WEBHOOK_SECRET_HEADER, value: secret });
+          const headerNames = Object.keys(current.headers);
+          if (opts.json) return out(JSON.stringify({ channelId: id, url: current.url, headers: headerNames }));
+          out(`channel ${id}: 360dialog now sends webhooks to ${current.url ?? '(none)'} with header(s) ${headerNames.join(', ') || '(none)'}`);
+        } finally {
+          client.close();
+        }
+      });
+    });
+  channel
     .command('remove <id>')
     .description('Remove a channel')
     .action(async (id: string) => {
@@ -68,6 +94,19 @@ export function registerChannelCommands(program: Command, session: CliSession): 
         out(`channel ${id} removed`);
       });
     });
+}
+
+/** The channel's webhook URL: `base` as given when it has a path, else litecast's path for the channel. */
+export function webhookUrlFor(base: string, channelId: string): string {
+  let url: URL;
+  try {
+    url = new URL(base);
+  } catch {
+    throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--url ${base}: not a URL; give one such as https://litecast.example.com.`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--url ${base}: use an https URL (360dialog needs a valid certificate).`);
+  if (url.pathname === '/' || url.pathname === '') url.pathname = `/webhooks/360dialog/${encodeURIComponent(channelId)}`;
+  return url.toString();
 }
 
 /** The API key, given exactly one way: on the command line, in a named variable, or on stdin. */
