@@ -8,6 +8,7 @@ import { cancelCampaign, pauseCampaign, resumeCampaign } from '../producer/campa
 import { checkOptionNames } from '../producer/check-option-names.ts';
 import { createCampaign, newCampaignId, type CampaignOptions } from '../producer/create-campaign.ts';
 import { markIntakeAlive } from '../producer/intake-liveness.ts';
+import { createTemplatePreflight } from '../producer/template-preflight.ts';
 import { EXPORT_OUTCOMES, exportRecipients, formatRows, type ExportOutcome } from '../producer/export-recipients.ts';
 import { readRecipients, recipientsFromValues, type RecipientFormat } from '../producer/read-recipients.ts';
 import type { TemplateComponent } from '../shared/outbound-message.ts';
@@ -21,7 +22,7 @@ import { guardUpload } from './guard-upload.ts';
 import { checkIdempotencyKey, createIdempotency, requestFingerprint } from './idempotency.ts';
 
 /** The query parameters of an upload: the campaign options, with the template spelt out flat. */
-const QUERY_NAMES = ['channelId', 'template', 'language', 'components', 'ttlSeconds', 'route', 'cloudShare', 'batchSize', 'startAt', 'activitySharing', 'id', 'sendWindow', 'priority'] as const;
+const QUERY_NAMES = ['channelId', 'template', 'language', 'components', 'ttlSeconds', 'route', 'cloudShare', 'batchSize', 'startAt', 'activitySharing', 'id', 'sendWindow', 'priority', 'skipTemplateCheck'] as const;
 
 const UPLOAD_TYPES: Record<string, RecipientFormat> = { 'text/csv': 'csv', 'application/csv': 'csv', 'application/x-ndjson': 'ndjson', 'application/jsonl': 'ndjson' };
 
@@ -57,6 +58,7 @@ function optionsFromQuery(query: Record<string, string | undefined>): CampaignOp
     ['sendWindow', query.sendWindow],
     ['priority', query.priority],
     ['activitySharing', query.activitySharing === undefined ? undefined : query.activitySharing === 'true' ? true : query.activitySharing === 'false' ? false : query.activitySharing],
+    ['skipTemplateCheck', query.skipTemplateCheck === undefined ? undefined : query.skipTemplateCheck === 'true' ? true : query.skipTemplateCheck === 'false' ? false : query.skipTemplateCheck],
   ] as const) {
     if (value !== undefined) options[key] = value;
   }
@@ -72,6 +74,9 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
 
   const describe = (id: string) => describeCampaign(ctx, id);
   const idempotency = createIdempotency(ctx.redis, ctx.keys);
+  // Templates are listed once per channel every few minutes, not once per campaign.
+  const templatePreflight = createTemplatePreflight({ channels: ctx.channels, timeoutMs: ctx.config.httpTimeoutMs });
+  app.addHook('onClose', async () => templatePreflight.close());
 
   app.post<{ Body: unknown; Querystring: Record<string, string | undefined> }>(
     '/v1/campaigns',
@@ -94,6 +99,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
             id: { type: 'string' },
             sendWindow: { type: 'string', description: 'HH:MM-HH:MM in each recipient\'s local time, e.g. 09:00-20:00' },
             priority: { type: 'string', enum: ['high', 'normal', 'low'] },
+            skipTemplateCheck: { type: 'string', enum: ['true', 'false'], description: "skip checking the template against the channel's 360dialog template listing" },
           },
         },
         body: {
@@ -150,7 +156,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
           const requiredColumns = Array.isArray(components) ? placeholdersOf(components as TemplateComponent[]) : [];
           const upload = () => readRecipients(guardUpload(request.body as Readable, { limitBytes: uploadLimit, idleTimeoutMs: ctx.config.intakeIdleTimeoutMs }), format ?? 'csv', { requiredColumns });
           const rows = recipients ? recipientsFromValues(recipients) : upload();
-          const summary = await createCampaign(ctx, { ...options, id }, rows);
+          const summary = await createCampaign({ ...ctx, templatePreflight }, { ...options, id }, rows);
           return { statusCode: 201, body: { id: summary.id, batches: summary.batches, rejected: summary.rejected, counts: summary.counts, ...(summary.warnings ? { warnings: summary.warnings } : {}) } };
         } catch (error) {
           // The client may still be sending the rest of an upload: answer, then close the

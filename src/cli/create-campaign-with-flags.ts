@@ -19,6 +19,7 @@ const FLAG_NAMES: ReadonlyArray<[string, string]> = [
   ['id', '--id'],
   ['sendWindow', '--send-window'],
   ['priority', '--priority'],
+  ['skipTemplateCheck', '--skip-template-check'],
 ];
 
 /** createCampaign, with invalid option values reported under their flag names (exit code 64). */

@@ -22,6 +22,7 @@ import { deadlineWarning, firstRunTimes, type IntakeWarning } from './intake-tim
 import { checkPhoneCountry, recipientZone, timeZoneProblem } from './recipient-zone.ts';
 import { sendWindowProblem } from '../shared/send-window.ts';
 import type { ReadItem } from './read-recipients.ts';
+import type { TemplatePreflight } from './template-preflight.ts';
 
 export const campaignOptionsSchema = z.object({
   id: z
@@ -53,6 +54,8 @@ export const campaignOptionsSchema = z.object({
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   }).optional(),
   priority: z.enum(['high', 'normal', 'low'], { error: 'must be high, normal or low' }).optional(),
+  /** Skip the template preflight (no call to 360dialog's template listing): for offline use. */
+  skipTemplateCheck: z.boolean().optional(),
 }).superRefine((o, ctx) => {
   if ((o.route === 'split') !== (o.cloudShare !== undefined)) {
     const message = o.route === 'split' ? 'required with route split: the percent of recipients to send through the Cloud API, e.g. 10' : 'only goes with route split';
@@ -64,7 +67,7 @@ export const campaignOptionsSchema = z.object({
 export type CampaignOptions = z.input<typeof campaignOptionsSchema>;
 
 /** Every option name a campaign takes (a misspelt one is refused, not ignored). */
-export const OPTION_NAMES = ['id', 'channelId', 'template', 'ttlSeconds', 'route', 'cloudShare', 'activitySharing', 'startAt', 'batchSize', 'sendWindow', 'priority'] as const;
+export const OPTION_NAMES = ['id', 'channelId', 'template', 'ttlSeconds', 'route', 'cloudShare', 'activitySharing', 'startAt', 'batchSize', 'sendWindow', 'priority', 'skipTemplateCheck'] as const;
 const TEMPLATE_OPTION_NAMES = ['name', 'language', 'components'] as const;
 
 /** How far in the past a `startAt` may be (clock skew, a slow upload) before it is refused. */
@@ -83,14 +86,19 @@ function checkStartAt(startAt: number, now: number): number {
   return startAt;
 }
 
-/** `warnings` only when there is one (the deadline preflight's DEADLINE_AT_RISK). */
-export type IntakeSummary = { id: string; batches: number; counts: Counts; rejected: number; warnings?: IntakeWarning[] };
+/** A reason the campaign may still fail, given at creation: the deadline at risk, or a template too new for MM Lite. */
+export type CampaignWarning = IntakeWarning | { code: 'TEMPLATE_TOO_NEW'; message: string };
+
+/** `warnings` only when there is one. */
+export type IntakeSummary = { id: string; batches: number; counts: Counts; rejected: number; warnings?: CampaignWarning[] };
 
 export type IntakeDeps = {
   channels: Pick<ChannelStore, 'get'>;
   campaigns: CampaignStore;
   queue: Queue<BatchJobData>;
   now?: () => number;
+  /** Checks the template against the channel's listing first (API and CLI); skipped with `skipTemplateCheck`. */
+  templatePreflight?: Pick<TemplatePreflight, 'check'>;
 };
 
 /** A short, unique, URL- and job-id-safe campaign id. */
@@ -134,6 +142,8 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
   const now = deps.now ?? Date.now;
   const spec = parseCampaignOptions(options, now());
   const channel = await deps.channels.get(spec.channelId);
+  const skipCheck = (options as { skipTemplateCheck?: unknown }).skipTemplateCheck === true;
+  const templateWarnings: CampaignWarning[] = (deps.templatePreflight && !skipCheck ? await deps.templatePreflight.check(spec) : []).map((message) => ({ code: 'TEMPLATE_TOO_NEW', message }));
   await deps.campaigns.create(spec);
   const placeholders = placeholdersOf(spec.template.components);
 
@@ -207,7 +217,8 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
     await deps.campaigns.remove(spec.id);
     throw new LitecastError('LITECAST_ERR_NO_RECIPIENTS', 'The recipient file has no rows: add a header line with a "phone" column and one recipient per line.');
   }
-  return { id: spec.id, batches: batchIndex, counts, rejected: counts.skipped, ...(warning ? { warnings: [warning] } : {}) };
+  const warnings = [...templateWarnings, ...(warning ? [warning] : [])];
+  return { id: spec.id, batches: batchIndex, counts, rejected: counts.skipped, ...(warnings.length > 0 ? { warnings } : {}) };
 
   async function takeRow(item: ReadItem): Promise<void> {
     if (!item.ok) {

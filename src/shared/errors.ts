@@ -33,6 +33,7 @@ export const ERROR_CATALOGUE = {
   LITECAST_ERR_IDEMPOTENCY_MISMATCH: { httpStatus: 422, exitCode: 65 },
   LITECAST_ERR_IDEMPOTENCY_IN_PROGRESS: { httpStatus: 409, exitCode: 75 },
   LITECAST_ERR_FORBIDDEN_BASE_URL: { httpStatus: 400, exitCode: 65 },
+  LITECAST_ERR_UPSTREAM: { httpStatus: 502, exitCode: 69 },
   LITECAST_ERR_INTERNAL: { httpStatus: 500, exitCode: 70 },
 } as const satisfies Record<string, CatalogueEntry>;
 

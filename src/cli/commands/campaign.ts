@@ -14,6 +14,7 @@ import { placeholdersOf } from '../../shared/template-components.ts';
 import type { TemplateComponent } from '../../shared/outbound-message.ts';
 import type { CliSession } from '../cli-session.ts';
 import { createCampaignWithFlags } from '../create-campaign-with-flags.ts';
+import { createTemplatePreflight } from '../../producer/template-preflight.ts';
 import { funnelTable } from '../funnel-table.ts';
 import { positiveInt } from '../positive-int.ts';
 import { watchProgress } from '../progress.ts';
@@ -40,6 +41,7 @@ export function registerCampaignCommands(program: Command, session: CliSession):
     .option('--send-window <HH:MM-HH:MM>', 'send only inside this window of each recipient\'s local time, e.g. 09:00-20:00 (zone from a timezone column, else the number\'s country)')
     .option('--priority <level>', 'high, normal or low: order between campaigns on the same channel (default normal)')
     .option('--id <id>', 'campaign id (default: generated)')
+    .option('--skip-template-check', "do not check the template against the channel's 360dialog template listing (offline use)")
     .option('--json', 'print {"id": ...} as JSON')
     .action(async (opts: Record<string, string | number | boolean | undefined>) => {
       const route = String(opts.route);
@@ -50,8 +52,9 @@ export function registerCampaignCommands(program: Command, session: CliSession):
       // A CSV must have a column for every placeholder: refused at its header, naming the placeholder.
       const { rows } = await openRecipientFile(String(opts.recipients), undefined, { requiredColumns: placeholdersOf(Array.isArray(components) ? (components as TemplateComponent[]) : []) });
       await withContext(async (ctx) => {
+        const templatePreflight = createTemplatePreflight({ channels: ctx.channels, timeoutMs: ctx.config.httpTimeoutMs });
         const summary = await createCampaignWithFlags(
-          ctx,
+          { ...ctx, templatePreflight },
           {
             channelId: String(opts.channel),
             template: { name: String(opts.template), language: String(opts.language), components: components as never },
@@ -64,9 +67,10 @@ export function registerCampaignCommands(program: Command, session: CliSession):
             ...(sharing !== undefined ? { activitySharing: sharing === 'true' } : {}),
             ...(opts.sendWindow ? { sendWindow: String(opts.sendWindow) } : {}),
             ...(opts.priority ? { priority: String(opts.priority) as 'high' } : {}),
+            ...(opts.skipTemplateCheck === true ? { skipTemplateCheck: true } : {}),
           },
           rows,
-        );
+        ).finally(() => templatePreflight.close());
         const accepted = summary.counts.total - summary.rejected;
         if (summary.rejected > 0) {
           const rejected = await ctx.campaigns.rejected(summary.id);
