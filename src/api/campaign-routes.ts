@@ -22,7 +22,7 @@ import { guardUpload } from './guard-upload.ts';
 import { checkIdempotencyKey, createIdempotency, requestFingerprint } from './idempotency.ts';
 
 /** The query parameters of an upload: the campaign options, with the template spelt out flat. */
-const QUERY_NAMES = ['channelId', 'template', 'language', 'components', 'ttlSeconds', 'route', 'cloudShare', 'batchSize', 'startAt', 'activitySharing', 'id', 'sendWindow', 'priority', 'skipTemplateCheck'] as const;
+const QUERY_NAMES = ['channelId', 'template', 'language', 'components', 'ttlSeconds', 'route', 'cloudShare', 'batchSize', 'startAt', 'activitySharing', 'id', 'sendWindow', 'priority', 'skipTemplateCheck', 'productPolicy'] as const;
 
 const UPLOAD_TYPES: Record<string, RecipientFormat> = { 'text/csv': 'csv', 'application/csv': 'csv', 'application/x-ndjson': 'ndjson', 'application/jsonl': 'ndjson' };
 
@@ -54,6 +54,7 @@ function optionsFromQuery(query: Record<string, string | undefined>): CampaignOp
     ['cloudShare', number('cloudShare')],
     ['route', query.route],
     ['id', query.id],
+    ['productPolicy', query.productPolicy],
     ['startAt', query.startAt],
     ['sendWindow', query.sendWindow],
     ['priority', query.priority],
@@ -99,6 +100,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
             id: { type: 'string' },
             sendWindow: { type: 'string', description: 'HH:MM-HH:MM in each recipient\'s local time, e.g. 09:00-20:00' },
             priority: { type: 'string', enum: ['high', 'normal', 'low'] },
+            productPolicy: { type: 'string', enum: ['STRICT', 'CLOUD_API_FALLBACK'] },
             skipTemplateCheck: { type: 'string', enum: ['true', 'false'], description: "skip checking the template against the channel's 360dialog template listing" },
           },
         },
@@ -112,6 +114,8 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
             route: { type: 'string', enum: ['lite', 'cloud', 'split'] },
             cloudShare: { type: 'number', minimum: 1, maximum: 99 },
             activitySharing: { type: 'boolean' },
+            productPolicy: { type: 'string', enum: ['STRICT', 'CLOUD_API_FALLBACK'], description: 'product_policy of the MM Lite sends: STRICT = MM only (a clean MM group in a split)' },
+            skipTemplateCheck: { type: 'boolean' },
             startAt: { type: 'string', format: 'date-time' },
             batchSize: { type: 'integer', minimum: 1, maximum: 1000 },
             sendWindow: { type: 'string', example: '09:00-20:00', description: 'send only inside this window of each recipient\'s local time (zone from a "timezone" field, else the number\'s country)' },

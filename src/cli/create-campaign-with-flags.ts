@@ -20,6 +20,7 @@ const FLAG_NAMES: ReadonlyArray<[string, string]> = [
   ['sendWindow', '--send-window'],
   ['priority', '--priority'],
   ['skipTemplateCheck', '--skip-template-check'],
+  ['productPolicy', '--product-policy'],
 ];
 
 /** createCampaign, with invalid option values reported under their flag names (exit code 64). */

@@ -43,6 +43,7 @@ export function buildLitePayload(message: OutboundMessage): MessagePayload {
     payload.message_send_ttl_seconds = message.ttlSeconds;
   }
   if (message.activitySharing !== undefined) payload.message_activity_sharing = message.activitySharing;
+  if (message.productPolicy !== undefined) payload.product_policy = message.productPolicy;
   if (message.callbackData.length > MAX_CALLBACK_DATA_LENGTH) {
     throw new RangeError(`biz_opaque_callback_data is ${message.callbackData.length} characters; Meta allows ${MAX_CALLBACK_DATA_LENGTH}`);
   }

@@ -45,6 +45,8 @@ export const campaignOptionsSchema = z.object({
   /** For route `split`: percent of recipients sent through the Cloud API as a holdout. */
   cloudShare: z.number().min(1, 'must be between 1 and 99 (percent)').max(99, 'must be between 1 and 99 (percent)').optional(),
   activitySharing: z.boolean().optional(),
+  /** `product_policy` of the MM Lite sends; `STRICT` = MM only. */
+  productPolicy: z.enum(['STRICT', 'CLOUD_API_FALLBACK'], { error: 'must be STRICT or CLOUD_API_FALLBACK' }).optional(),
   /** ISO 8601 with offset, or epoch milliseconds. */
   startAt: z.union([z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time such as 2026-12-01T09:00:00Z' }), z.number().int()]).optional(),
   batchSize: z.number().int().min(1).max(1_000).default(100),
@@ -67,7 +69,7 @@ export const campaignOptionsSchema = z.object({
 export type CampaignOptions = z.input<typeof campaignOptionsSchema>;
 
 /** Every option name a campaign takes (a misspelt one is refused, not ignored). */
-export const OPTION_NAMES = ['id', 'channelId', 'template', 'ttlSeconds', 'route', 'cloudShare', 'activitySharing', 'startAt', 'batchSize', 'sendWindow', 'priority', 'skipTemplateCheck'] as const;
+export const OPTION_NAMES = ['id', 'channelId', 'template', 'ttlSeconds', 'route', 'cloudShare', 'activitySharing', 'startAt', 'batchSize', 'sendWindow', 'priority', 'skipTemplateCheck', 'productPolicy'] as const;
 const TEMPLATE_OPTION_NAMES = ['name', 'language', 'components'] as const;
 
 /** How far in the past a `startAt` may be (clock skew, a slow upload) before it is refused. */
@@ -131,6 +133,7 @@ export function parseCampaignOptions(options: CampaignOptions, now = Date.now())
   if (o.activitySharing !== undefined) spec.activitySharing = o.activitySharing;
   if (o.sendWindow !== undefined) spec.sendWindow = o.sendWindow;
   if (o.priority !== undefined) spec.priority = o.priority;
+  if (o.productPolicy !== undefined) spec.productPolicy = o.productPolicy;
   return spec;
 }
 

@@ -35,6 +35,7 @@ function parseMeta(raw: Record<string, string>): Campaign | undefined {
     batches: Number(raw.batches ?? 0),
   };
   if (raw.activitySharing === 'true' || raw.activitySharing === 'false') campaign.activitySharing = raw.activitySharing === 'true';
+  if (raw.productPolicy === 'STRICT' || raw.productPolicy === 'CLOUD_API_FALLBACK') campaign.productPolicy = raw.productPolicy;
   if (raw.ttlSeconds) campaign.ttlSeconds = Number(raw.ttlSeconds);
   if (raw.cloudShare) campaign.cloudShare = Number(raw.cloudShare);
   if (raw.reason) campaign.reason = raw.reason;
@@ -66,6 +67,7 @@ export function createCampaignStore(redis: Redis, keys: Keys) {
         batches: '0',
       };
       if (spec.activitySharing !== undefined) fields.activitySharing = String(spec.activitySharing);
+      if (spec.productPolicy !== undefined) fields.productPolicy = spec.productPolicy;
       if (spec.ttlSeconds !== undefined) fields.ttlSeconds = String(spec.ttlSeconds);
       if (spec.cloudShare !== undefined) fields.cloudShare = String(spec.cloudShare);
       if (spec.sendWindow !== undefined) fields.sendWindow = spec.sendWindow;

@@ -56,6 +56,11 @@ export type CampaignSpec = {
   /** For `split`: percent of recipients (by a stable hash) sent through the Cloud API as a holdout. */
   cloudShare?: number;
   activitySharing?: boolean;
+  /**
+   * `product_policy` of the MM Lite sends: `STRICT` keeps the MM group MM only (Meta does not
+   * deliver it through the Cloud API), so a split compares MM with the Cloud API cleanly.
+   */
+  productPolicy?: 'STRICT' | 'CLOUD_API_FALLBACK';
   /** Epoch ms; the campaign does not send before it. */
   startAt: number;
   batchSize: number;

@@ -18,6 +18,8 @@ export type OutboundMessage = {
   ttlSeconds?: number;
   /** `message_activity_sharing` for the lite route; omitted when undefined (the WABA default applies). */
   activitySharing?: boolean;
+  /** `product_policy` for the lite route: `STRICT` = MM only, Meta never delivers it through the Cloud API instead. */
+  productPolicy?: 'STRICT' | 'CLOUD_API_FALLBACK';
   /** `biz_opaque_callback_data`: names campaign and recipient so webhooks can be matched (≤ 512 chars). */
   callbackData: string;
 };

@@ -117,6 +117,7 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
         callbackData: encodeCallbackData(id, recipient.p),
         ...(campaign.ttlSeconds !== undefined ? { ttlSeconds: campaign.ttlSeconds } : {}),
         ...(campaign.activitySharing !== undefined ? { activitySharing: campaign.activitySharing } : {}),
+        ...(campaign.productPolicy !== undefined ? { productPolicy: campaign.productPolicy } : {}),
       };
       result = await ports.send(message, routeFor(campaign, recipient.p), { signal: options.signal, deadline, claim });
     } catch (error) {

@@ -180,3 +180,18 @@ describe('clicks and the holdout', () => {
     expect(r.clicks.method).toMatch(/MM Lite clicks on the channel/);
   }, 60_000);
 });
+
+describe('product_policy STRICT for the MM group', () => {
+  it('goes on the MM Lite sends of a split campaign, never on its Cloud API holdout', async () => {
+    const phones = Array.from({ length: 20 }, (_, i) => `44720000${String(i).padStart(4, '0')}`);
+    const id = await runCampaign(phones, { route: 'split', cloudShare: 30, productPolicy: 'STRICT' });
+    expect((await f.ctx.campaigns.get(id))?.productPolicy).toBe('STRICT');
+    const sent = f.sandbox.messages().filter((m) => m.bizOpaqueCallbackData?.startsWith(`lc1:${id}:`));
+    expect(sent).toHaveLength(20);
+    for (const message of sent) {
+      const policy = (message.payload as { product_policy?: string } | undefined)?.product_policy;
+      expect(policy).toBe(message.route === 'lite' ? 'STRICT' : undefined);
+    }
+    expect(sent.some((m) => m.route === 'cloud')).toBe(true);
+  }, 60_000);
+});

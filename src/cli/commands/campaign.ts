@@ -41,6 +41,7 @@ export function registerCampaignCommands(program: Command, session: CliSession):
     .option('--send-window <HH:MM-HH:MM>', 'send only inside this window of each recipient\'s local time, e.g. 09:00-20:00 (zone from a timezone column, else the number\'s country)')
     .option('--priority <level>', 'high, normal or low: order between campaigns on the same channel (default normal)')
     .option('--id <id>', 'campaign id (default: generated)')
+    .option('--product-policy <policy>', 'product_policy of the MM Lite sends: STRICT (MM only, Meta never delivers through the Cloud API instead) or CLOUD_API_FALLBACK')
     .option('--skip-template-check', "do not check the template against the channel's 360dialog template listing (offline use)")
     .option('--json', 'print {"id": ...} as JSON')
     .action(async (opts: Record<string, string | number | boolean | undefined>) => {
@@ -68,6 +69,7 @@ export function registerCampaignCommands(program: Command, session: CliSession):
             ...(opts.sendWindow ? { sendWindow: String(opts.sendWindow) } : {}),
             ...(opts.priority ? { priority: String(opts.priority) as 'high' } : {}),
             ...(opts.skipTemplateCheck === true ? { skipTemplateCheck: true } : {}),
+            ...(opts.productPolicy !== undefined ? { productPolicy: String(opts.productPolicy) as 'STRICT' } : {}),
           },
           rows,
         ).finally(() => templatePreflight.close());
