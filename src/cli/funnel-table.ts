@@ -26,6 +26,7 @@ export function funnelTable(report: CampaignReport): string[] {
   lines.push('* the Cloud API sends no click events, so there is no click figure to compare');
   if (report.clicks) lines.push(`MM Lite clicks (estimated, Meta's clicks name no recipient): ${report.clicks.estimated} of ${report.clicks.channelClicks} on the channel; ${report.clicks.method}`);
   if (report.counts.held > 0) lines.push(`held by Meta (held_for_quality_assessment or paused template): ${report.counts.held} of the sent, not delivered yet`);
+  if (report.counts.ttlDropped > 0) lines.push(`TTL dropped: ${report.counts.ttlDropped} fallback(s) to the Cloud API went out without the campaign's TTL (/messages has none; only the template's own TTL, if set in WhatsApp Manager, applies)`);
   if (report.contamination) lines.push(`WARNING: contaminated holdout: ${report.contamination.warning}`);
   const c = report.comparison;
   if (c) {

@@ -14,7 +14,7 @@ export const REPORT_PAGE_VIEWS_SCRIPT = String.raw`
 var COUNT_LABELS = [
   ['total', 'Total'], ['pending', 'Pending'], ['sent', 'Sent'], ['sentLite', 'Sent via MM Lite'], ['sentCloud', 'Sent via Cloud API'],
   ['fallbacks', 'Fallbacks'], ['failed', 'Failed'], ['expired', 'Expired'], ['suppressed', 'Suppressed'], ['skipped', 'Skipped (rejected)'],
-  ['cancelled', 'Cancelled'], ['unknown', 'Unknown'], ['capped', 'Capped (frequency cap)'], ['delivered', 'Delivered'], ['read', 'Read'], ['clicked', 'Clicked (estimated)'], ['held', 'Held by Meta']
+  ['cancelled', 'Cancelled'], ['unknown', 'Unknown'], ['capped', 'Capped (frequency cap)'], ['delivered', 'Delivered'], ['read', 'Read'], ['clicked', 'Clicked (estimated)'], ['held', 'Held by Meta'], ['ttlDropped', 'Fallbacks without TTL']
 ];
 var ACTIVE_STATES = ['scheduled', 'running', 'paused'];
 var NO_CLICKS = 'the Cloud API sends no click events';

@@ -34,6 +34,8 @@ export const COUNT_KEYS = [
   'clicked',
   /** Accepted with `message_status` held_for_quality_assessment or paused (template pacing): among `sent`, not sent yet by Meta. */
   'held',
+  /** Fallbacks to the Cloud API of a campaign with a TTL: `/messages` has no per-message TTL, so theirs was dropped. */
+  'ttlDropped',
 ] as const;
 
 export type CountKey = (typeof COUNT_KEYS)[number];

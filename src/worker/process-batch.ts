@@ -27,9 +27,10 @@ export type BatchPorts = {
   recordWamid(wamid: string, campaignId: string, phone: string): Promise<void>;
   /**
    * What an accepted answer told about the recipient and the message: the identities Meta knows
-   * the phone by (for opt-outs keyed on them), and a `held_for_quality_assessment`/`paused` status.
+   * the phone by (for opt-outs keyed on them), a `held_for_quality_assessment`/`paused` status, and
+   * a fallback to `/messages` that dropped the campaign's TTL (the Cloud API has no per-message TTL).
    */
-  noteAccepted?(campaign: Campaign, phone: string, result: Pick<SendResult, 'contact' | 'messageStatus'>): Promise<void>;
+  noteAccepted?(campaign: Campaign, phone: string, result: Pick<SendResult, 'contact' | 'messageStatus' | 'fellBack'>): Promise<void>;
   now(): number;
   /** A unique claim token for one send. */
   newToken(): string;

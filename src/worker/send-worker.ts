@@ -112,6 +112,8 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
         if (result.contact) await suppression.learn(campaign.channelId, phone, result.contact);
         // Accepted but not sent yet (template pacing): counted apart from the sends, not instead.
         if (result.messageStatus && HELD_STATUSES.has(result.messageStatus)) await deps.redis.hincrby(keys.campaignCounts(campaign.id), 'held', 1);
+        // /messages takes no message_send_ttl_seconds: the fallback went out without the campaign's TTL.
+        if (result.fellBack && campaign.ttlSeconds !== undefined) await deps.redis.hincrby(keys.campaignCounts(campaign.id), 'ttlDropped', 1);
       },
       async send(message, route, { signal, deadline, claim }) {
         const result = await sendMessage(

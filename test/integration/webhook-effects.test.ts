@@ -195,3 +195,20 @@ describe('product_policy STRICT for the MM group', () => {
     expect(sent.some((m) => m.route === 'cloud')).toBe(true);
   }, 60_000);
 });
+
+describe('TTL on fallbacks', () => {
+  it('keeps the payload TTL on MM Lite sends and counts the fallbacks to the Cloud API that dropped it', async () => {
+    f.sandbox.configure({ liteIneligibleRecipients: ['4473*'] });
+    try {
+      const phones = ['447300000001', '447300000002', '447400000003'];
+      const id = await runCampaign(phones, { ttlSeconds: 86_400 });
+      expect(await f.ctx.campaigns.counts(id)).toMatchObject({ sent: 3, fallbacks: 2, ttlDropped: 2 });
+      const sent = f.sandbox.messages().filter((m) => m.bizOpaqueCallbackData?.startsWith(`lc1:${id}:`));
+      const ttlOf = (m: (typeof sent)[number]) => (m.payload as { message_send_ttl_seconds?: number } | undefined)?.message_send_ttl_seconds;
+      expect(sent.filter((m) => m.route === 'lite').map(ttlOf)).toEqual([86_400]);
+      expect(sent.filter((m) => m.route === 'cloud').map(ttlOf)).toEqual([undefined, undefined]);
+    } finally {
+      f.sandbox.configure({ liteIneligibleRecipients: [] });
+    }
+  }, 60_000);
+});
