@@ -111,7 +111,17 @@ export function decodeLedgerValue(value: string | null | undefined): LedgerEntry
   }
 }
 
-/** The stored value of a recipient that a retry may reopen: a failure, or (on explicit request) an `unknown`. */
-export function reopenableValue(entry: Extract<LedgerEntry, { state: 'failed' | 'unknown' }>): string {
+/** A recipient a retry may reopen: a failure, an `unknown` (on explicit request), or a send whose delivery failed later. */
+export type ReopenableEntry = Extract<LedgerEntry, { state: 'failed' | 'unknown' | 'sent' }>;
+
+/** The stored value of a recipient that a retry may reopen. */
+export function reopenableValue(entry: ReopenableEntry): string {
+  if (entry.state === 'sent') return encodeOutcome({ ...entry, outcome: 'sent' }, '').value;
   return entry.state === 'failed' ? encodeOutcome({ outcome: 'failed', code: entry.code, verdictClass: entry.verdictClass }, '').value : encodeOutcome({ outcome: 'unknown', code: entry.code }, entry.token).value;
+}
+
+/** The counters a reopened recipient leaves, and the error code it takes off the errors count. */
+export function reopenedCounters(entry: ReopenableEntry): { counters: string[]; errorCode: string } {
+  if (entry.state === 'sent') return { counters: encodeOutcome({ ...entry, outcome: 'sent' }, '').counters, errorCode: '' };
+  return { counters: [entry.state], errorCode: entry.code };
 }

@@ -7,7 +7,7 @@ import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { Keys } from '../shared/keys.ts';
 import { AUTO_COMPLETION } from '../shared/campaign-lifecycle.ts';
 import { defineScripts } from '../shared/redis-scripts.ts';
-import { claimValue, decodeLedgerValue, encodeOutcome, reopenableValue, unknownOfClaim, type LedgerEntry, type LedgerOutcome } from './ledger-value.ts';
+import { claimValue, decodeLedgerValue, encodeOutcome, reopenableValue, reopenedCounters, unknownOfClaim, type LedgerEntry, type LedgerOutcome, type ReopenableEntry } from './ledger-value.ts';
 
 export { decodeLedgerValue, type LedgerEntry, type LedgerOutcome } from './ledger-value.ts';
 
@@ -85,11 +85,12 @@ export function createLedger(redis: Redis, keys: Keys) {
       return replies.map((r) => r === 1);
     },
     /**
-     * Puts a failed recipient (or, on explicit request, an `unknown` one) back to pending, only if
-     * its value is still the one read.
+     * Puts a failed recipient (or, on explicit request, an `unknown` one, or a sent one whose
+     * delivery failed later) back to pending, only if its value is still the one read.
      */
-    async reopen(campaignId: string, phone: string, entry: Extract<LedgerEntry, { state: 'failed' | 'unknown' }>): Promise<boolean> {
-      return (await run('reopen', counterKeys(campaignId), [phone, reopenableValue(entry), entry.code, entry.state])) === 1;
+    async reopen(campaignId: string, phone: string, entry: ReopenableEntry): Promise<boolean> {
+      const { counters, errorCode } = reopenedCounters(entry);
+      return (await run('reopen', counterKeys(campaignId), [phone, reopenableValue(entry), errorCode, counters.join(',')])) === 1;
     },
     /** Turns a dead worker's claim into `unknown` (it may have been sent: never re-sent automatically). */
     async orphanToUnknown(campaignId: string, phone: string, token: string, code = 'WORKER_LOST'): Promise<boolean> {

@@ -1,8 +1,10 @@
 /**
  * "Send again to the recipients whose last error can succeed later": failures that were still
  * transient when the retries ran out (class retry or throttle) and Meta's per-user marketing cap
- * (131049, which lifts after a day). Never a recipient already sent; an `unknown` one (it may
- * have been sent) only on explicit request, after the quiet period with no webhook.
+ * (131049), whether the send answer or a later failed webhook said so, at least 24 hours after the
+ * failure and never to US numbers (marketing-cap-retry.ts). Never a recipient delivered; an
+ * `unknown` one (it may have been sent) only on explicit request, after the quiet period with no
+ * webhook.
  */
 import type { CampaignStore, BatchRecipient } from '../shared/campaign-store.ts';
 import type { Keys } from '../shared/keys.ts';
@@ -12,13 +14,15 @@ import { allowsRetry, TRANSITIONS } from '../shared/campaign-lifecycle.ts';
 import { LitecastError } from '../shared/errors.ts';
 import { isQuiet } from '../shared/in-doubt.ts';
 import { enqueueBatches, type BatchJobData } from '../shared/send-queue.ts';
+import { createWebhookStore } from '../webhooks/webhook-store.ts';
+import { capRetryDecision } from './marketing-cap-retry.ts';
 import type { Queue } from 'bullmq';
 
-/** Codes of class `recipient` that can succeed later. */
-const RETRIABLE_RECIPIENT_CODES: ReadonlySet<string> = new Set(['131049']);
+/** Meta's per-user marketing cap: lifts after a day, never for US numbers. */
+const MARKETING_CAP_CODE = '131049';
 
 export function canSucceedLater(entry: LedgerEntry): boolean {
-  return entry.state === 'failed' && (entry.verdictClass === 'retry' || entry.verdictClass === 'throttle' || RETRIABLE_RECIPIENT_CODES.has(entry.code));
+  return entry.state === 'failed' && (entry.verdictClass === 'retry' || entry.verdictClass === 'throttle' || entry.code === MARKETING_CAP_CODE);
 }
 
 export type RetryDeps = { redis: Redis; keys: Keys; campaigns: CampaignStore; ledger: Ledger; queue: Queue<BatchJobData> };
@@ -34,7 +38,19 @@ export type RetryOptions = {
   now?: number;
 };
 
-export type RetryResult = { requeued: number; batches: number; unknownRequeued?: number; warning?: string };
+export type RetryResult = {
+  requeued: number;
+  batches: number;
+  unknownRequeued?: number;
+  warning?: string;
+  /** 131049 recipients within 24 hours of their failure: when each becomes eligible (earliest first, at most 1,000 listed). */
+  waiting?: { count: number; recipients: Array<{ phone: string; eligibleAt: string }> };
+  /** 131049 recipients with a US number: never retried. */
+  skippedUs?: number;
+};
+
+/** Most waiting recipients listed in a retry's answer. */
+const WAITING_LISTED = 1_000;
 
 /** Warning that goes with every `--include-unknown` retry. */
 export const INCLUDE_UNKNOWN_WARNING = 'unknown recipients had no answer and no webhook: most were never delivered, but a few may have been and will get the message twice.';
@@ -60,18 +76,40 @@ export async function retryCampaign(deps: RetryDeps, campaignId: string, options
     return recipient && { recipient, zone: zoneCache.get(index) ?? '' };
   };
 
+  const now = options.now ?? Date.now();
+  const webhooks = createWebhookStore(deps.redis, deps.keys);
+  // 131049 mostly arrives as a failed status webhook after a 200: the recipient is `sent` in the ledger.
+  const lateCapFailures = await webhooks.lateFailures(campaignId, MARKETING_CAP_CODE);
+  // A failure whose time was not kept counts from the campaign's end (or now): never too early.
+  const fallbackFailedAt = campaign.finishedAt ?? now;
+  const waiting: Array<{ phone: string; eligibleAt: number }> = [];
+  let skippedUs = 0;
   const byZone = new Map<string, BatchRecipient[]>();
   let unknownRequeued = 0;
   for await (const [phone, entry] of deps.ledger.scan(campaignId)) {
-    const reopenable = (entry.state === 'unknown' && options.includeUnknown === true) || canSucceedLater(entry);
-    if (!reopenable || (entry.state !== 'failed' && entry.state !== 'unknown')) continue;
+    const lateFailedAt = entry.state === 'sent' ? lateCapFailures.get(phone) : undefined;
+    const capped = lateFailedAt !== undefined || (entry.state === 'failed' && entry.code === MARKETING_CAP_CODE);
+    const reopenable = (entry.state === 'unknown' && options.includeUnknown === true) || canSucceedLater(entry) || lateFailedAt !== undefined;
+    if (!reopenable || (entry.state !== 'failed' && entry.state !== 'unknown' && entry.state !== 'sent')) continue;
+    if (capped) {
+      const decision = capRetryDecision(phone, lateFailedAt || fallbackFailedAt, now);
+      if (decision.retry === 'never') skippedUs += 1;
+      if (decision.retry === 'later') waiting.push({ phone, eligibleAt: decision.eligibleAt });
+      if (decision.retry !== 'now') continue;
+    }
     const found = await recipientOf(phone);
     if (found && (await deps.ledger.reopen(campaignId, phone, entry))) {
+      if (entry.state === 'sent') await webhooks.forgetDelivery(campaignId, phone);
       byZone.set(found.zone, [...(byZone.get(found.zone) ?? []), found.recipient]);
       if (entry.state === 'unknown') unknownRequeued += 1;
     }
   }
-  const unknownPart = options.includeUnknown ? { unknownRequeued, warning: INCLUDE_UNKNOWN_WARNING } : {};
+  waiting.sort((a, b) => a.eligibleAt - b.eligibleAt);
+  const unknownPart = {
+    ...(options.includeUnknown ? { unknownRequeued, warning: INCLUDE_UNKNOWN_WARNING } : {}),
+    ...(waiting.length > 0 ? { waiting: { count: waiting.length, recipients: waiting.slice(0, WAITING_LISTED).map((w) => ({ phone: w.phone, eligibleAt: new Date(w.eligibleAt).toISOString() })) } } : {}),
+    ...(skippedUs > 0 ? { skippedUs } : {}),
+  };
   const requeued = [...byZone.values()].reduce((sum, list) => sum + list.length, 0);
   if (requeued === 0) return { requeued: 0, batches: 0, ...unknownPart };
 

@@ -4,7 +4,8 @@
   The recipient's send (route, fallback, acceptance time) comes from the ledger, read and decoded
   by the caller; this script never reads the ledger.
   KEYS[1]  the campaign's events hash (phone -> delivery record JSON: g group, p pricing category
-           that settled it, d/r/c ms, f code, b latency bucket)
+           that settled it, d/r/c ms, f code and ft its time, b latency bucket, v 1 when the
+           send counted in cloud:viaLite)
   KEYS[2]  the campaign's counts hash (delivered, read, clicked)
   KEYS[3]  the campaign's funnel hash (<group>:<field> counters, latency buckets, cloud:viaLite)
   ARGV[1]  phone
@@ -40,7 +41,10 @@ if category ~= '' and not rec.p then
   local settled = groupOf(category)
   if settled == 'liteViaCloud' then redis.call('HINCRBY', KEYS[3], 'liteViaCloud:sent', 1) end
   -- Sent to /messages by choice, delivered by MM Lite: 360dialog's smart routing contaminated the holdout.
-  if route == 'cloud' and not fellBack and category == 'marketing_lite' then redis.call('HINCRBY', KEYS[3], 'cloud:viaLite', 1) end
+  if route == 'cloud' and not fellBack and category == 'marketing_lite' then
+    redis.call('HINCRBY', KEYS[3], 'cloud:viaLite', 1)
+    rec.v = 1
+  end
   if settled ~= rec.g then
     local moves = {}
     if rec.d then moves[#moves + 1] = 'delivered' end
@@ -88,6 +92,7 @@ elseif kind == 'click' then
 elseif kind == 'failed' then
   if not rec.f then
     rec.f = (code ~= '' and code or 'unknown')
+    rec.ft = at
     redis.call('HINCRBY', KEYS[3], g .. ':failed', 1)
     redis.call('HINCRBY', KEYS[3], g .. ':failed:' .. rec.f, 1)
     changed = true

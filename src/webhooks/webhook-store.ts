@@ -79,6 +79,43 @@ export function createWebhookStore(redis: Redis, keys: Keys) {
         return result as ApplyResult;
       }
     },
+    /**
+     * Every recipient whose delivery failed later with `code` (a failed status webhook), with the
+     * failure's time (0 when the record predates it being kept).
+     */
+    async lateFailures(campaignId: string, code: string): Promise<Map<string, number>> {
+      const found = new Map<string, number>();
+      let cursor = '0';
+      do {
+        const [next, flat] = await redis.hscan(keys.campaignEvents(campaignId), cursor, 'COUNT', 1000);
+        cursor = next;
+        for (let i = 0; i < flat.length; i += 2) {
+          const record = JSON.parse(flat[i + 1] as string) as DeliveryRecord & { ft?: number };
+          if (record.f === code) found.set(flat[i] as string, record.ft ?? 0);
+        }
+      } while (cursor !== '0');
+      return found;
+    },
+    /**
+     * Forgets a recipient's delivery record and takes it out of the funnel, for a retry that sends
+     * to it again: the new send's webhooks then count afresh.
+     */
+    async forgetDelivery(campaignId: string, phone: string): Promise<void> {
+      const raw = await redis.hget(keys.campaignEvents(campaignId), phone);
+      if (!raw) return;
+      const record = JSON.parse(raw) as DeliveryRecord & { b?: number; p?: string; v?: number };
+      const g = record.g ?? 'lite';
+      const multi = redis.multi().hdel(keys.campaignEvents(campaignId), phone);
+      const funnel = keys.campaignFunnel(campaignId);
+      const counts = keys.campaignCounts(campaignId);
+      if (record.d !== undefined) multi.hincrby(funnel, `${g}:delivered`, -1).hincrby(counts, 'delivered', -1);
+      if (record.r !== undefined) multi.hincrby(funnel, `${g}:read`, -1).hincrby(counts, 'read', -1);
+      if (record.b !== undefined) multi.hincrby(funnel, `${g}:lat:${record.b}`, -1);
+      if (record.f !== undefined) multi.hincrby(funnel, `${g}:failed`, -1).hincrby(funnel, `${g}:failed:${record.f}`, -1);
+      if (record.p !== undefined && g === 'liteViaCloud') multi.hincrby(funnel, 'liteViaCloud:sent', -1);
+      if (record.v === 1) multi.hincrby(funnel, 'cloud:viaLite', -1);
+      await multi.exec();
+    },
     /** wamid → campaign and phone, recorded by the worker at commit. */
     async lookupWamid(wamid: string): Promise<{ campaignId: string; phone: string } | undefined> {
       const value = await redis.get(keys.wamid(wamid));

@@ -8,6 +8,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/build-api.ts';
+import { retryCampaign } from '../../src/producer/retry-campaign.ts';
 import { createMetrics } from '../../src/shared/metrics.ts';
 import { createEventsStream } from '../../src/webhooks/events-stream.ts';
 import { createPipelineFixture, type PipelineFixture } from '../support/pipeline-fixture.ts';
@@ -211,4 +212,37 @@ describe('TTL on fallbacks', () => {
       f.sandbox.configure({ liteIneligibleRecipients: [] });
     }
   }, 60_000);
+});
+
+describe('131049 retries', () => {
+  it('takes 131049 failures from webhooks, waits 24 h after each failure, and skips US numbers', async () => {
+    f.sandbox.configure({ recipientErrors: [{ match: '447800*', code: 131049, async: true }, { match: '1212*', code: 131049, async: true }] });
+    try {
+      const capped = '447800000001';
+      const us = '12125550123';
+      const id = await runCampaign([capped, us, '447000000401']);
+      await waitFor(async () => (await f.ctx.campaigns.counts(id)).delivered === 1 && (await report(id)).funnel.lite?.sent === 3, { what: 'deliveries applied' });
+      await waitFor(async () => Object.keys(await f.ctx.redis.hgetall(f.ctx.keys.campaignEvents(id))).length === 3, { what: 'failed webhooks applied' });
+      const before = Date.now();
+      const early = await retryCampaign(f.ctx, id, { now: before });
+      expect(early).toMatchObject({ requeued: 0, skippedUs: 1, waiting: { count: 1, recipients: [{ phone: capped, eligibleAt: expect.any(String) }] } });
+      const eligibleAt = Date.parse(early.waiting?.recipients[0]?.eligibleAt ?? '');
+      expect(eligibleAt - before).toBeGreaterThan(23.9 * 3_600_000);
+      expect(eligibleAt - before).toBeLessThanOrEqual(24 * 3_600_000);
+
+      // A day later: the capped recipient goes out again; the US number never does.
+      const later = await retryCampaign(f.ctx, id, { now: eligibleAt + 1 });
+      expect(later).toMatchObject({ requeued: 1, skippedUs: 1 });
+      expect(later.waiting).toBeUndefined();
+      await f.waitForState(id, 'completed', 30_000);
+      expect(f.sandbox.messages().filter((m) => m.to === capped && m.bizOpaqueCallbackData?.startsWith(`lc1:${id}:`))).toHaveLength(2);
+      expect(f.sandbox.messages().filter((m) => m.to === us && m.bizOpaqueCallbackData?.startsWith(`lc1:${id}:`))).toHaveLength(1);
+      expect(await f.ctx.campaigns.counts(id)).toMatchObject({ total: 3, sent: 3, pending: 0 });
+      // The resend's own failed webhook counts afresh: one 131049 failure per recipient in the funnel.
+      await f.sandbox.flushWebhooks();
+      await waitFor(async () => (await report(id)).funnel.lite?.failed === 2, { what: 'the resend failure applied once' });
+    } finally {
+      f.sandbox.configure({ recipientErrors: [{ match: '4477*', code: 131050, async: true }] });
+    }
+  }, 90_000);
 });

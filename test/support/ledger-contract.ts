@@ -92,6 +92,13 @@ export function describeLedgerContract(name: string, make: () => Promise<LedgerU
       expect(await t.ledger.claim(C, P, 'tok1')).toBe(true);
     });
 
+    it('reopens a sent recipient whose delivery failed later, only while it holds that send', async () => {
+      await t.seed(C, P, 'S|lite|w1|0||1000');
+      expect(await t.ledger.reopen(C, P, { state: 'sent', route: 'lite', wamid: 'w2', fellBack: false, acceptedAt: 1_000 })).toBe(false);
+      expect(await t.ledger.reopen(C, P, { state: 'sent', route: 'lite', wamid: 'w1', fellBack: false, acceptedAt: 1_000 })).toBe(true);
+      expect(await t.ledger.entries(C, [P])).toEqual([{ state: 'pending' }]);
+    });
+
     it('reopens an unknown recipient only while it holds that unknown (an explicit retry)', async () => {
       await t.seed(C, P, 'U|TIMEOUT|tok1');
       expect(await t.ledger.reopen(C, P, { state: 'unknown', code: 'TIMEOUT', token: 'other' })).toBe(false);

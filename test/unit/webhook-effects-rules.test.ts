@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { contaminationOf } from '../../src/report/campaign-report.ts';
 import { clickWindow, CLICK_WINDOW_MS, estimateClicks } from '../../src/report/click-estimate.ts';
+import { capRetryDecision, isUsNumber, MARKETING_CAP_WAIT_MS } from '../../src/producer/marketing-cap-retry.ts';
 import { isStopButton } from '../../src/webhooks/parse-webhook.ts';
 
 describe('isStopButton', () => {
@@ -45,5 +46,21 @@ describe('contaminationOf', () => {
     const c = contaminationOf(12, 100);
     expect(c).toMatchObject({ viaLite: 12, of: 100 });
     expect(c?.warning).toMatch(/^12 of 100 messages sent to the Cloud API .* contaminated .* opt the number out of smart routing/);
+  });
+});
+
+describe('131049 retry rules', () => {
+  it('tells US numbers from Canadian and Caribbean +1 numbers', () => {
+    expect(isUsNumber('12125550123')).toBe(true);
+    expect(isUsNumber('+17875550123')).toBe(true); // Puerto Rico: a US area code
+    expect(isUsNumber('14165550123')).toBe(false); // Toronto
+    expect(isUsNumber('18765550123')).toBe(false); // Jamaica
+    expect(isUsNumber('4915112345678')).toBe(false);
+    expect(isUsNumber('1212555012')).toBe(false);
+  });
+  it('waits 24 hours after each failure and never retries a US number', () => {
+    expect(capRetryDecision('447800000001', 1_000, 1_000 + MARKETING_CAP_WAIT_MS - 1)).toEqual({ retry: 'later', eligibleAt: 1_000 + MARKETING_CAP_WAIT_MS });
+    expect(capRetryDecision('447800000001', 1_000, 1_000 + MARKETING_CAP_WAIT_MS)).toEqual({ retry: 'now' });
+    expect(capRetryDecision('12125550123', 0, Number.MAX_SAFE_INTEGER)).toMatchObject({ retry: 'never' });
   });
 });

@@ -152,6 +152,11 @@ export function registerCampaignCommands(program: Command, session: CliSession):
         const result = await retryCampaign(ctx, id, { includeUnknown: opts.includeUnknown === true, quietMs: ctx.config.unknownQuietMs });
         if (result.warning) err(`warning: ${result.warning}`);
         out(opts.json ? JSON.stringify(result) : `campaign ${id}: ${result.requeued} recipients queued again in ${result.batches} batches${result.unknownRequeued ? ` (${result.unknownRequeued} of them unknown)` : ''}`);
+        if (!opts.json && result.waiting) {
+          err(`${result.waiting.count} recipient(s) withheld by Meta's marketing cap (131049) wait 24 h after their failure; the first becomes eligible at ${result.waiting.recipients[0]?.eligibleAt ?? '?'}:`);
+          for (const w of result.waiting.recipients.slice(0, 20)) err(`  ${w.phone} eligible at ${w.eligibleAt}`);
+        }
+        if (!opts.json && result.skippedUs) err(`${result.skippedUs} recipient(s) with a US number skipped: Meta does not deliver marketing messages to US numbers`);
       });
     });
   campaign
