@@ -15,6 +15,7 @@ import { validationError, type ChannelStore } from '../shared/channel-store.ts';
 import { LitecastError, isLitecastError } from '../shared/errors.ts';
 import { enqueueBatches, type BatchJobData } from '../shared/send-queue.ts';
 import { checkComponents, missingPlaceholders, placeholdersOf } from '../shared/template-components.ts';
+import { recipientPlaceholders } from '../shared/click-token.ts';
 import { checkJsonShape } from './check-json-shape.ts';
 import { checkOptionNames } from './check-option-names.ts';
 import { normalizePhone } from './normalize-phone.ts';
@@ -148,7 +149,8 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
   const skipCheck = (options as { skipTemplateCheck?: unknown }).skipTemplateCheck === true;
   const templateWarnings: CampaignWarning[] = (deps.templatePreflight && !skipCheck ? await deps.templatePreflight.check(spec) : []).map((message) => ({ code: 'TEMPLATE_TOO_NEW', message }));
   await deps.campaigns.create(spec);
-  const placeholders = placeholdersOf(spec.template.components);
+  // {{click_token}} is litecast's to fill at send time, not a recipient field.
+  const placeholders = recipientPlaceholders(placeholdersOf(spec.template.components));
 
   // With a send window each batch holds recipients of one time zone, so a batch has one opening
   // time and waits for it as a delayed job; without one, every recipient is in zone ''.

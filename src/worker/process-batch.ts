@@ -11,9 +11,10 @@ import type { SendResult } from '../dialog360/send-message.ts';
 import { campaignDeadline, type Campaign, type CampaignState } from '../shared/campaign.ts';
 import type { BatchRecipient } from '../shared/campaign-store.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { renderComponents } from '../shared/template-components.ts';
+import { placeholdersOf, renderComponents } from '../shared/template-components.ts';
 import { routeFor } from '../shared/route-decision.ts';
 import type { FrequencyCapPort } from './frequency-cap-store.ts';
+import { CLICK_TOKEN_PLACEHOLDER, clickTokenFor } from '../shared/click-token.ts';
 
 export type BatchPorts = {
   ledger: Pick<Ledger, 'entries' | 'claim' | 'release' | 'commit' | 'orphanToUnknown'>;
@@ -58,6 +59,14 @@ export type BatchStatus = 'done' | 'parked' | 'interrupted';
 /** Results after which nothing reached the recipient: their frequency-cap place is given back. */
 const NOT_SENT: ReadonlySet<SendResult['status']> = new Set(['failed', 'expired', 'aborted', 'fatal']);
 
+/** The recipient's fields plus the `{{click_token}}` litecast fills, when the template uses it. */
+function withClickToken(campaign: Campaign, recipient: BatchRecipient, usesToken: boolean): Readonly<Record<string, string>> {
+  if (!usesToken) return recipient.f;
+  const fields = Object.assign(Object.create(null) as Record<string, string>, recipient.f);
+  fields[CLICK_TOKEN_PLACEHOLDER] = clickTokenFor(campaign.id, recipient.p);
+  return fields;
+}
+
 /** Runs `task` over `items` with at most `limit` at once, stopping new starts when `stop()` is true. */
 async function forEachLimited<T>(items: readonly T[], limit: number, stop: () => boolean, task: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -94,6 +103,7 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
   }
 
   const debug = logger.isLevelEnabled('debug');
+  const usesClickToken = placeholdersOf(campaign.template.components).includes(CLICK_TOKEN_PLACEHOLDER);
   let fatalSeen = false;
   const stopped = () => options.signal.aborted || fatalSeen;
 
@@ -114,7 +124,7 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
     try {
       const message: OutboundMessage = {
         to: recipient.p,
-        template: { name: campaign.template.name, language: campaign.template.language, components: renderComponents(campaign.template.components, recipient.f) },
+        template: { name: campaign.template.name, language: campaign.template.language, components: renderComponents(campaign.template.components, withClickToken(campaign, recipient, usesClickToken)) },
         callbackData: encodeCallbackData(id, recipient.p),
         ...(campaign.ttlSeconds !== undefined ? { ttlSeconds: campaign.ttlSeconds } : {}),
         ...(campaign.activitySharing !== undefined ? { activitySharing: campaign.activitySharing } : {}),

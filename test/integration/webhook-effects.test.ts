@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/build-api.ts';
 import { retryCampaign } from '../../src/producer/retry-campaign.ts';
+import { clickTokenFor } from '../../src/shared/click-token.ts';
 import { createMetrics } from '../../src/shared/metrics.ts';
 import { createEventsStream } from '../../src/webhooks/events-stream.ts';
 import { createPipelineFixture, type PipelineFixture } from '../support/pipeline-fixture.ts';
@@ -61,7 +62,7 @@ type Report = {
   counts: Record<string, number>;
   state: string;
   reason?: string;
-  funnel: Record<string, { sent: number; clicked: number | null }>;
+  funnel: Record<string, { sent: number; clicked: number | null; failed: number }>;
   comparison: { contamination: { viaLite: number; of: number; warning: string } | null } | null;
   contamination: { viaLite: number; of: number; warning: string } | null;
   clicks: { estimated: number; channelClicks: number; overlapping: number; method: string };
@@ -245,4 +246,23 @@ describe('131049 retries', () => {
       f.sandbox.configure({ recipientErrors: [{ match: '4477*', code: 131050, async: true }] });
     }
   }, 90_000);
+});
+
+describe('per-recipient click token', () => {
+  it('fills {{click_token}} in a URL button per recipient without a recipient column', async () => {
+    const components = [
+      { type: 'body', parameters: [{ type: 'text', text: '{{name}}' }] },
+      { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: '{{click_token}}' }] },
+    ];
+    const phones = ['447000000501', '447000000502'];
+    const id = await runCampaign(phones, { template: { name: 'litecast_promo', language: 'en', components } });
+    expect(await f.ctx.campaigns.counts(id)).toMatchObject({ sent: 2, skipped: 0 });
+    for (const phone of phones) {
+      const message = f.sandbox.messages().find((m) => m.to === phone && m.bizOpaqueCallbackData?.startsWith(`lc1:${id}:`));
+      const sentComponents = (message?.payload as { template: { components: Array<{ type: string; parameters: Array<{ text: string }> }> } }).template.components;
+      expect(sentComponents.find((c) => c.type === 'button')?.parameters[0]?.text).toBe(clickTokenFor(id, phone));
+    }
+    expect(clickTokenFor(id, phones[0] as string)).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(clickTokenFor(id, phones[0] as string)).not.toBe(clickTokenFor(id, phones[1] as string));
+  }, 60_000);
 });

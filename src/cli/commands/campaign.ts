@@ -11,6 +11,7 @@ import { isFinal } from '../../shared/campaign-lifecycle.ts';
 import { campaignStatus } from '../../shared/campaign-status.ts';
 import { LitecastError } from '../../shared/errors.ts';
 import { placeholdersOf } from '../../shared/template-components.ts';
+import { recipientPlaceholders } from '../../shared/click-token.ts';
 import type { TemplateComponent } from '../../shared/outbound-message.ts';
 import type { CliSession } from '../cli-session.ts';
 import { createCampaignWithFlags } from '../create-campaign-with-flags.ts';
@@ -51,7 +52,7 @@ export function registerCampaignCommands(program: Command, session: CliSession):
       if (sharing !== undefined && sharing !== 'true' && sharing !== 'false') throw new LitecastError('LITECAST_ERR_INVALID_OPTION', `--activity-sharing must be true or false, got "${String(sharing)}"`);
       const components = opts.components ? await readJsonFile(String(opts.components), '--components') : [];
       // A CSV must have a column for every placeholder: refused at its header, naming the placeholder.
-      const { rows } = await openRecipientFile(String(opts.recipients), undefined, { requiredColumns: placeholdersOf(Array.isArray(components) ? (components as TemplateComponent[]) : []) });
+      const { rows } = await openRecipientFile(String(opts.recipients), undefined, { requiredColumns: recipientPlaceholders(placeholdersOf(Array.isArray(components) ? (components as TemplateComponent[]) : [])) });
       await withContext(async (ctx) => {
         const templatePreflight = createTemplatePreflight({ channels: ctx.channels, timeoutMs: ctx.config.httpTimeoutMs });
         const summary = await createCampaignWithFlags(
