@@ -13,6 +13,7 @@ import { EXPORT_OUTCOMES, exportRecipients, formatRows, type ExportOutcome } fro
 import { readRecipients, recipientsFromValues, type RecipientFormat } from '../producer/read-recipients.ts';
 import type { TemplateComponent } from '../shared/outbound-message.ts';
 import { placeholdersOf } from '../shared/template-components.ts';
+import { recipientPlaceholders } from '../shared/click-token.ts';
 import { retryCampaign } from '../producer/retry-campaign.ts';
 import { describeCampaign } from '../report/campaign-report.ts';
 import { campaignStatus } from '../shared/campaign-status.ts';
@@ -157,7 +158,7 @@ export function registerCampaignRoutes(app: FastifyInstance, deps: ApiDeps): voi
           // A CSV header without a column for a template placeholder is refused before any row is kept.
           const components = options.template?.components;
           // (Not validated yet: placeholdersOf only walks the strings, so any JSON shape is safe here.)
-          const requiredColumns = Array.isArray(components) ? placeholdersOf(components as TemplateComponent[]) : [];
+          const requiredColumns = Array.isArray(components) ? recipientPlaceholders(placeholdersOf(components as TemplateComponent[])) : [];
           const upload = () => readRecipients(guardUpload(request.body as Readable, { limitBytes: uploadLimit, idleTimeoutMs: ctx.config.intakeIdleTimeoutMs }), format ?? 'csv', { requiredColumns });
           const rows = recipients ? recipientsFromValues(recipients) : upload();
           const summary = await createCampaign({ ...ctx, templatePreflight }, { ...options, id }, rows);
