@@ -49,7 +49,7 @@ describe('apply-event-3.lua (webhook store)', () => {
     expect(await t.store.apply(C, P, 'failed', { receivedAt: 4_000, errorCode: '131047' })).toBe('OK');
     expect(await t.campaigns.counts(C)).toMatchObject({ delivered: 1, read: 1 });
     expect(await t.funnel()).toEqual({ 'fallback:delivered': '1', 'fallback:read': '1', 'fallback:failed': '1', 'fallback:failed:131047': '1' });
-    expect(JSON.parse((await redis.hget(t.keys.campaignEvents(C), P)) ?? '{}')).toEqual({ g: 'fallback', d: 3_000, r: 3_000, f: '131047', b: 34 });
+    expect(JSON.parse((await redis.hget(t.keys.campaignEvents(C), P)) ?? '{}')).toEqual({ g: 'fallback', d: 3_000, r: 3_000, f: '131047', ft: 4_000, b: 34 });
   });
 
   it('puts a lite send that Meta priced as marketing in liteViaCloud, and clicks count once', async () => {
