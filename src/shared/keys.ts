@@ -60,6 +60,8 @@ export function createKeys(namespace: string) {
     channelLimiterId: (id: string) => `${ns}:{lim:${id}}`,
     /** String: epoch ms until which the channel is cooling down after a throttle answer. */
     channelCooldown: (id: string) => `${ns}:{lim:${id}}:cooldown`,
+    /** Hash: the channel's adaptive rate (rate, at, lastCutAt; see worker/rate-control.ts). */
+    channelRate: (id: string) => `${ns}:{lim:${id}}:rate`,
     /** Hash: webhook counters (unmatched events by reason…); shares a slot with the unmatched list. */
     webhookStats: `${ns}:{wh}:stats`,
     /**

@@ -10,12 +10,30 @@ import { defineScripts } from '../shared/redis-scripts.ts';
 
 const SCRIPTS = { admit: new URL('./admit-batch-1.lua', import.meta.url) };
 
-/** Requests in flight a channel needs to use its rate, assuming answers within half a second. */
+/** Requests in flight a channel needs to use its rate before any latency was measured: answers within half a second. */
 const ASSUMED_LATENCY_S = 0.5;
 
-/** Batches of one channel allowed at once: enough in-flight sends for its rate, and at least two. */
-export function batchesPerChannel(mps: number, parallelism: number): number {
-  return Math.max(2, Math.ceil((mps * ASSUMED_LATENCY_S) / parallelism));
+/** Batches a channel's in-flight budget is spread over (at least), so it spans several workers. */
+const TARGET_BATCHES = 4;
+
+/** The in-flight budget of a channel nobody measured yet. */
+export function assumedInFlight(mps: number): number {
+  return Math.ceil(mps * ASSUMED_LATENCY_S);
+}
+
+/** Sends one batch runs at once: its share of the channel's in-flight budget, at least `parallelism`, at most the batch. */
+export function lanesPerBatch(inFlight: number, batchSize: number, parallelism: number): number {
+  return Math.max(1, Math.min(batchSize, Math.max(parallelism, Math.ceil(inFlight / TARGET_BATCHES))));
+}
+
+/**
+ * Batches of one channel allowed at once across workers: enough lanes for its in-flight budget
+ * (rate × recent latency, worker/rate-control.ts), and at least two. The same budget sizes the
+ * lanes, so a slow channel holds only the slots its budget needs and a fast one at real latency
+ * gets enough.
+ */
+export function batchesPerChannel(inFlight: number, batchSize: number, parallelism: number): number {
+  return Math.max(2, Math.ceil(inFlight / lanesPerBatch(inFlight, batchSize, parallelism)));
 }
 
 export function createChannelAdmission(redis: Redis, keys: Keys, leaseMs: number) {

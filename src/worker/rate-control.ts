@@ -1,0 +1,81 @@
+/**
+ * The control law of a channel's adaptive rate, as pure functions (the Redis state and the
+ * Bottleneck update are in adaptive-rate.ts). Meta counts inbound and outbound messages against
+ * one per-number limit, so a sporadic 130429 below the configured rate means "slow down a little",
+ * not "stop" (whatsapp-api.md §5, §9). The law:
+ * - the ceiling is the configured mps × margin: the rate never goes above it;
+ * - a throttle lowers the rate in proportion to the refused share of the last window, at most once
+ *   per window across every worker (answers to requests already in flight carry the same news);
+ *   a refused share within the tolerance (sporadic throttles of an otherwise healthy channel)
+ *   does not lower it at all;
+ * - between throttles the rate climbs back linearly toward the ceiling (additive recovery).
+ * The state is two numbers and a time, so every worker derives the same current rate from it.
+ */
+
+export type RateLaw = {
+  /** Configured mps × margin: never exceeded. */
+  ceiling: number;
+  /** Lowest rate the law goes down to (a share of the ceiling). */
+  floor: number;
+  /** At most one decrease per window, ms. */
+  windowMs: number;
+  /** Refused share of a window taken as noise (sporadic throttles). */
+  tolerance: number;
+  /** Extra decrease below the estimated usable rate, so the next window is clean. */
+  margin: number;
+  /** Largest single decrease (a share of the rate). */
+  maxCut: number;
+  /** Decrease when nothing says how much was refused (a webhook's 130429), as a share. */
+  blindCut: number;
+  /** Additive recovery, as a share of the ceiling per second. */
+  recoveryShare: number;
+};
+
+/** The shared state: the rate at `at` (epoch ms) and the time of the last decrease. */
+export type RateState = { rate: number; at: number; lastCutAt: number };
+
+/** What the sender saw in its last window: requests answered and how many of them were throttles. */
+export type WindowCounts = { answered: number; refused: number };
+
+/** The default law for a channel of `mps` with the configured margin. */
+export function rateLawFor(mps: number, margin: number): RateLaw {
+  const ceiling = mps * margin;
+  return { ceiling, floor: ceiling * 0.1, windowMs: 1_000, tolerance: 0.03, margin: 0.02, maxCut: 0.5, blindCut: 0.05, recoveryShare: 0.02 };
+}
+
+/** A fresh channel: at the ceiling. */
+export function initialRateState(law: RateLaw, now: number): RateState {
+  return { rate: law.ceiling, at: now, lastCutAt: 0 };
+}
+
+/** The rate now: the state's rate plus the recovery since, within [floor, ceiling]. */
+export function currentRate(state: RateState, law: RateLaw, now: number): number {
+  const recovered = state.rate + law.recoveryShare * law.ceiling * (Math.max(0, now - state.at) / 1000);
+  return Math.max(law.floor, Math.min(law.ceiling, recovered));
+}
+
+/**
+ * The state after a throttle signal, or undefined when the rate stays (a decrease already in this
+ * window, or a refused share within the tolerance). `counts` is the sender's last window; without
+ * it (a webhook's signal) the cut is `blindCut`.
+ */
+export function afterThrottle(state: RateState, law: RateLaw, now: number, counts?: WindowCounts): RateState | undefined {
+  if (now - state.lastCutAt < law.windowMs) return undefined;
+  let cut: number;
+  if (counts && counts.answered > 0) {
+    const share = counts.refused / counts.answered;
+    if (share <= law.tolerance) return undefined;
+    // Sent r, refused share s: the usable rate was about r × (1 − s); aim a little under it.
+    cut = share + law.margin;
+  } else {
+    cut = law.blindCut;
+  }
+  const rate = currentRate(state, law, now) * (1 - Math.min(law.maxCut, cut));
+  return { rate: Math.max(law.floor, rate), at: now, lastCutAt: now };
+}
+
+/** Little's law: requests a channel needs in flight at `rate` with answers in `p95Ms`, with headroom, within bounds. */
+export function inFlightBudget(rate: number, p95Ms: number, options: { headroom: number; min: number; max: number }): number {
+  const needed = Math.ceil(rate * (p95Ms / 1000) * options.headroom);
+  return Math.max(options.min, Math.min(options.max, needed));
+}
