@@ -154,8 +154,10 @@ function process(deps: SendDeps, request: SendRequest, channel: SandboxChannel |
     state.stats.recordRejection('http_401');
     return json(401, INVALID_API_TOKEN_BODY);
   }
-  // Inbound messages count against the same per-number limit (whatsapp-api.md §5).
-  if (state.config.enforceMps && inWindow > channel.mps - channel.inboundMps) {
+  // Inbound messages count against the same per-number limit (whatsapp-api.md §5): only
+  // `mps − inboundMps` accepted messages fit in a sliding second, the excess is refused.
+  const overSharedBudget = channel.inboundMps > 0 && state.stats.acceptedInWindow(channel.phoneNumberId, request.arrivedAt) + 1 > channel.mps - channel.inboundMps;
+  if (state.config.enforceMps && (inWindow > channel.mps || overSharedBudget)) {
     return errorAnswer(deps, route, { code: 130429, details: `Message throughput of ${channel.mps} messages per second exceeded.` }, { envelope: 'meta' });
   }
   if (parsed === undefined) return errorAnswer(deps, route, { code: 100, details: 'The request body is not valid JSON.' });

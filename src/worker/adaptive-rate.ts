@@ -81,8 +81,15 @@ export function createAdaptiveRate(deps: { redis: Redis; keys: Keys; channelId: 
     }
   }
 
+  /** After a cut the window starts over: answers to requests paced at the old rate say nothing about the new one. */
+  function clearWindow(): void {
+    answered.fill(0);
+    refused.fill(0);
+  }
+
   async function refresh(): Promise<void> {
     const stored = parseState(await deps.redis.hgetall(key));
+    if (stored && stored.lastCutAt > state.lastCutAt) clearWindow();
     state = stored ?? initialRateState(law, now());
     publish();
   }
@@ -110,6 +117,7 @@ export function createAdaptiveRate(deps: { redis: Redis; keys: Keys; channelId: 
       const stored = (await run('cutRate', [key], [String(next.rate), String(at), String(at - law.windowMs), String(STATE_TTL_MS)])) === 1;
       if (stored) {
         state = next;
+        clearWindow();
         publish();
       } else await refresh();
     },

@@ -40,7 +40,7 @@ export type WindowCounts = { answered: number; refused: number };
 /** The default law for a channel of `mps` with the configured margin. */
 export function rateLawFor(mps: number, margin: number): RateLaw {
   const ceiling = mps * margin;
-  return { ceiling, floor: ceiling * 0.1, windowMs: 1_000, tolerance: 0.03, margin: 0.02, maxCut: 0.5, blindCut: 0.05, recoveryShare: 0.02 };
+  return { ceiling, floor: ceiling * 0.1, windowMs: 500, tolerance: 0.03, margin: 0.02, maxCut: 0.5, blindCut: 0.05, recoveryShare: 0.02 };
 }
 
 /** A fresh channel: at the ceiling. */
