@@ -55,6 +55,7 @@ export function createChannelContexts(deps: ChannelContextsDeps): ChannelContext
       cached?.client.close();
       const limiter = deps.limiters.forChannel(channel);
       const latency = createLatencyWindow();
+      const labels = { channel: channelId };
       const client = instrumentClient(
         createDialogClient({ baseUrl: channel.baseUrl, apiKey: box.open(sealedKey), timeoutMs: config.httpTimeoutMs }),
         deps.metrics,
@@ -67,7 +68,11 @@ export function createChannelContexts(deps: ChannelContextsDeps): ChannelContext
           const verdict = response.kind === 'accepted' ? undefined : classifySendError(response, route);
           limiter.recordAnswer(verdict?.class === 'throttle' && throttleKind(verdict) === 'slow');
           if (response.kind !== 'network') latency.record(ms);
+          const status = limiter.status();
+          deps.metrics.channelRate.set(labels, status.rate);
+          deps.metrics.channelRefused.set(labels, status.answered > 0 ? status.refused / status.answered : 0);
         },
+        labels,
       );
       const context = {
         channel,

@@ -14,6 +14,8 @@ export function instrumentClient(
   metrics: Metrics,
   onOutage: (coolDownMs: number) => void,
   onAnswer?: (response: SendResponse, route: Route, ms: number) => void,
+  /** Labels of the channel's in-flight gauge (none: not counted). */
+  channelLabels?: { channel: string },
 ): DialogClient {
   const breaker = createChannelBreaker();
   return {
@@ -21,7 +23,13 @@ export function instrumentClient(
     async send(route, payload) {
       const end = metrics.requestDuration.startTimer({ route });
       const started = performance.now();
-      const response = await client.send(route, payload);
+      if (channelLabels) metrics.channelInFlight.inc(channelLabels);
+      let response: SendResponse;
+      try {
+        response = await client.send(route, payload);
+      } finally {
+        if (channelLabels) metrics.channelInFlight.dec(channelLabels);
+      }
       onAnswer?.(response, route, performance.now() - started);
       end({ result: response.kind === 'accepted' ? 'accepted' : response.kind === 'rejected' ? `http_${response.status}` : response.kind });
       const coolDownMs = breaker.record(response);

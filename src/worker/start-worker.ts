@@ -13,6 +13,8 @@ import { createMetrics, publishMetrics } from '../shared/metrics.ts';
 import { createRedis } from '../shared/redis.ts';
 import { createLedger } from '../ledger/ledger.ts';
 import { createEventsConsumer } from '../webhooks/events-consumer.ts';
+import { cutRateBlind } from './adaptive-rate.ts';
+import { rateLawFor } from './rate-control.ts';
 import { createWebhookStore } from '../webhooks/webhook-store.ts';
 import { createCampaignControl } from './campaign-control.ts';
 import { createChannelAdmission } from './channel-admission.ts';
@@ -90,7 +92,12 @@ async function launch(options: WorkerOptions): Promise<WorkerHandle> {
     shutdown: shutdown.signal,
     concurrency: options.concurrency ?? config.workerConcurrency,
   });
-  const events = createEventsConsumer({ redis: fast, keys, webhooks: createWebhookStore(fast, keys), channels: ctx.channels, metrics, logger, claimIdleMs: config.webhookClaimIdleMs });
+  // A webhook's 130429 lowers the channel's shared rate (blind: the webhook says nothing of how much).
+  const onThrottleSignal = async (channelId: string) => {
+    const channel = (await ctx.channels.list()).find((c) => c.id === channelId);
+    if (channel) await cutRateBlind(redis, keys, channelId, rateLawFor(channel.mps, config.rateMargin));
+  };
+  const events = createEventsConsumer({ redis: fast, keys, webhooks: createWebhookStore(fast, keys), channels: ctx.channels, metrics, logger, claimIdleMs: config.webhookClaimIdleMs, onThrottleSignal });
 
   return {
     ready: () => Promise.all([sender.ready(), events.ready()]).then(() => undefined),

@@ -10,6 +10,8 @@ import { createKeys } from '../../src/shared/keys.ts';
 import { createRedis } from '../../src/shared/redis.ts';
 import { createAdaptiveRate, cutRateBlind } from '../../src/worker/adaptive-rate.ts';
 import { rateLawFor } from '../../src/worker/rate-control.ts';
+import { processWebhook } from '../../src/webhooks/process-webhook.ts';
+import { createWebhookStore } from '../../src/webhooks/webhook-store.ts';
 import { createPipelineFixture, type PipelineFixture } from '../support/pipeline-fixture.ts';
 import { REDIS_URL, dropNamespace, testConfig } from '../support/test-env.ts';
 import { waitFor } from '../support/wait-for.ts';
@@ -67,6 +69,27 @@ describe('adaptive rate shared by workers', () => {
       a.close();
       b.close();
     }
+  });
+});
+
+describe("a webhook's 130429", () => {
+  it('lowers the channel it names (by phone number id) through the shared state', async () => {
+    const { namespace } = testConfig();
+    namespaces.push(namespace);
+    const keys = createKeys(namespace);
+    const law = rateLawFor(80, 1);
+    const body = JSON.stringify({
+      object: 'whatsapp_business_account',
+      entry: [{ id: 'waba', changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { phone_number_id: 'pn-9' }, errors: [{ code: 130429, title: 'Rate limit hit' }] } }] }],
+    });
+    const signals: string[] = [];
+    const store = createWebhookStore(redis, keys);
+    await processWebhook(store, { body, receivedAt: Date.now() }, async (pn) => (pn === 'pn-9' ? 'shop' : undefined), async (channelId, code) => {
+      signals.push(`${channelId}:${code}`);
+      await cutRateBlind(redis, keys, channelId, law);
+    });
+    expect(signals).toEqual(['shop:130429']);
+    expect(Number(await redis.hget(keys.channelRate('shop'), 'rate'))).toBeCloseTo(80 * 0.95);
   });
 });
 
