@@ -87,7 +87,7 @@ async function oneRun(redisUrl: string, row: Row, who: 'litecast' | 'naive'): Pr
       const pipeline = await openPipeline(redisUrl, `pacing-${row.id}`);
       try {
         await pipeline.addChannel('pace', sandbox.url, apiKey, row.mps);
-        const pool = await startWorkers(row.workers, litecastEnv(redisUrl, pipeline.namespace, { LOG_LEVEL: 'warn' }));
+        const pool = await startWorkers(row.workers, litecastEnv(redisUrl, pipeline.namespace));
         try {
           const started = Date.now();
           const id = await pipeline.createCampaign('pace', row.recipients);

@@ -63,9 +63,10 @@ const schema = z.object({
   LITECAST_BATCH_PARALLELISM: int(1, 1000).default(16),
   /**
    * Most requests of one channel in flight at once across workers; its budget is rate × recent p95
-   * latency × 1.5 (Little's law), within this bound. Default 2000.
+   * latency × 1.5 (Little's law), within this bound; also the most connections a worker opens to
+   * one channel's 360dialog. Default 1000.
    */
-  LITECAST_MAX_IN_FLIGHT: int(1, 100_000).default(2000),
+  LITECAST_MAX_IN_FLIGHT: int(1, 100_000).default(1000),
   /**
    * How long a worker's hold on a batch lasts without renewal, in ms. A killed worker's batch is
    * picked up again after about this long. Default 30000.

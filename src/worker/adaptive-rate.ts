@@ -23,8 +23,11 @@ const BUCKETS = 10;
 export type AdaptiveRate = {
   /** The rate to pace at now (msg/s). */
   rate(): number;
-  /** Counts one answer of this worker (throttled or not) in the local window. */
-  recordAnswer(throttled: boolean): void;
+  /**
+   * Counts one answer of this worker (throttled or not) in the local window; an answer to a request
+   * posted (`sentAt`) before the last cut says nothing about the new rate and is left out.
+   */
+  recordAnswer(throttled: boolean, sentAt?: number): void;
   /** A throttle signal: lowers the shared rate when the law says so; `blind` = no local counts apply (a webhook). */
   throttled(blind?: boolean): Promise<void>;
   /** The local window's counts (for metrics). */
@@ -105,7 +108,8 @@ export function createAdaptiveRate(deps: { redis: Redis; keys: Keys; channelId: 
 
   return {
     rate: () => applied,
-    recordAnswer(throttled) {
+    recordAnswer(throttled, sentAt) {
+      if (sentAt !== undefined && sentAt < state.lastCutAt) return;
       const b = roll();
       answered[b] = (answered[b] ?? 0) + 1;
       if (throttled) refused[b] = (refused[b] ?? 0) + 1;

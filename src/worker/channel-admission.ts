@@ -13,17 +13,18 @@ const SCRIPTS = { admit: new URL('./admit-batch-1.lua', import.meta.url) };
 /** Requests in flight a channel needs to use its rate before any latency was measured: answers within half a second. */
 const ASSUMED_LATENCY_S = 0.5;
 
-/** Batches a channel's in-flight budget is spread over (at least), so it spans several workers. */
-const TARGET_BATCHES = 4;
-
 /** The in-flight budget of a channel nobody measured yet. */
 export function assumedInFlight(mps: number): number {
   return Math.ceil(mps * ASSUMED_LATENCY_S);
 }
 
-/** Sends one batch runs at once: its share of the channel's in-flight budget, at least `parallelism`, at most the batch. */
+/**
+ * Sends one batch runs at once: the channel's whole in-flight budget (at least `parallelism`, at
+ * most the batch), so the last batch of a campaign, or one batch alone, still keeps the channel
+ * busy; the limiter paces them, and lanes waiting for it cost nothing.
+ */
 export function lanesPerBatch(inFlight: number, batchSize: number, parallelism: number): number {
-  return Math.max(1, Math.min(batchSize, Math.max(parallelism, Math.ceil(inFlight / TARGET_BATCHES))));
+  return Math.max(1, Math.min(batchSize, Math.max(parallelism, inFlight)));
 }
 
 /**

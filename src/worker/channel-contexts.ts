@@ -29,7 +29,7 @@ export type ChannelContexts = {
 };
 
 export type ChannelContextsDeps = {
-  config: Pick<Config, 'secretKey' | 'httpTimeoutMs' | 'liteReprobeSeconds'>;
+  config: Pick<Config, 'secretKey' | 'httpTimeoutMs' | 'liteReprobeSeconds' | 'maxInFlight'>;
   redis: Redis;
   keys: Keys;
   channels: Pick<ChannelStore, 'loadSealed'>;
@@ -57,7 +57,7 @@ export function createChannelContexts(deps: ChannelContextsDeps): ChannelContext
       const latency = createLatencyWindow();
       const labels = { channel: channelId };
       const client = instrumentClient(
-        createDialogClient({ baseUrl: channel.baseUrl, apiKey: box.open(sealedKey), timeoutMs: config.httpTimeoutMs }),
+        createDialogClient({ baseUrl: channel.baseUrl, apiKey: box.open(sealedKey), timeoutMs: config.httpTimeoutMs, maxSockets: config.maxInFlight }),
         deps.metrics,
         (coolDownMs) => {
           logger.warn({ channel: channelId, coolDownMs }, '360dialog unreachable for this channel: cooling down');
@@ -66,7 +66,7 @@ export function createChannelContexts(deps: ChannelContextsDeps): ChannelContext
         (response, route, ms) => {
           // The adaptive rate's window: every answer, and whether it was a `slow` throttle.
           const verdict = response.kind === 'accepted' ? undefined : classifySendError(response, route);
-          limiter.recordAnswer(verdict?.class === 'throttle' && throttleKind(verdict) === 'slow');
+          limiter.recordAnswer(verdict?.class === 'throttle' && throttleKind(verdict) === 'slow', Date.now() - ms);
           if (response.kind !== 'network') latency.record(ms);
           const status = limiter.status();
           deps.metrics.channelRate.set(labels, status.rate);

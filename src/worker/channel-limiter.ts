@@ -26,8 +26,8 @@ export type ChannelLimiter = {
   coolDown(ms: number): Promise<void>;
   /** A `slow` throttle signal: lowers the channel's shared rate when the control law says so. */
   throttled(blind?: boolean): Promise<void>;
-  /** Counts one answer of this worker for the refused share of the window. */
-  recordAnswer(throttled: boolean): void;
+  /** Counts one answer of this worker (to a request posted at `sentAt`) for the refused share of the window. */
+  recordAnswer(throttled: boolean, sentAt?: number): void;
   /** The rate the channel is paced at now (msg/s), and this worker's refused share of the last window. */
   status(): { rate: number; answered: number; refused: number };
 };
@@ -173,7 +173,7 @@ export function createChannelLimiters(deps: { redis: Redis; keys: Keys; margin: 
         await limiter.publish(`cooldown:${until}`);
       },
       throttled: (blind) => adaptive.throttled(blind),
-      recordAnswer: (throttled) => adaptive.recordAnswer(throttled),
+      recordAnswer: (throttled, sentAt) => adaptive.recordAnswer(throttled, sentAt),
       status() {
         return { rate: adaptive.rate(), ...adaptive.window() };
       },

@@ -6,8 +6,8 @@
  * - the ceiling is the configured mps × margin: the rate never goes above it;
  * - a throttle lowers the rate in proportion to the refused share of the last window, at most once
  *   per window across every worker (answers to requests already in flight carry the same news);
- *   a refused share within the tolerance (sporadic throttles of an otherwise healthy channel)
- *   does not lower it at all;
+ *   a refused share within the tolerance, allowing for the noise of a small window (sporadic
+ *   throttles of an otherwise healthy channel), does not lower it at all;
  * - between throttles the rate climbs back linearly toward the ceiling (additive recovery).
  * The state is two numbers and a time, so every worker derives the same current rate from it.
  */
@@ -21,6 +21,11 @@ export type RateLaw = {
   windowMs: number;
   /** Refused share of a window taken as noise (sporadic throttles). */
   tolerance: number;
+  /**
+   * How many standard deviations above the tolerance the refused count must be before it cuts: a
+   * worker's window holds a hundred answers or so, where 2% of sporadic throttles often shows as 4%.
+   */
+  z: number;
   /** Extra decrease below the estimated usable rate, so the next window is clean. */
   margin: number;
   /** Largest single decrease (a share of the rate). */
@@ -40,7 +45,7 @@ export type WindowCounts = { answered: number; refused: number };
 /** The default law for a channel of `mps` with the configured margin. */
 export function rateLawFor(mps: number, margin: number): RateLaw {
   const ceiling = mps * margin;
-  return { ceiling, floor: ceiling * 0.1, windowMs: 500, tolerance: 0.03, margin: 0.02, maxCut: 0.5, blindCut: 0.05, recoveryShare: 0.02 };
+  return { ceiling, floor: ceiling * 0.1, windowMs: 1_000, tolerance: 0.025, z: 2, margin: 0.02, maxCut: 0.5, blindCut: 0.05, recoveryShare: 0.02 };
 }
 
 /** A fresh channel: at the ceiling. */
@@ -64,7 +69,8 @@ export function afterThrottle(state: RateState, law: RateLaw, now: number, count
   let cut: number;
   if (counts && counts.answered > 0) {
     const share = counts.refused / counts.answered;
-    if (share <= law.tolerance) return undefined;
+    const expected = law.tolerance * counts.answered;
+    if (counts.refused <= expected + law.z * Math.sqrt(expected)) return undefined;
     // Sent r, refused share s: the usable rate was about r × (1 − s); aim a little under it.
     cut = share + law.margin;
   } else {
