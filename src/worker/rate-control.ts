@@ -26,6 +26,8 @@ export type RateLaw = {
    * worker's window holds a hundred answers or so, where 2% of sporadic throttles often shows as 4%.
    */
   z: number;
+  /** Fewest refusals in a window that can cut (a window's first answers say little). */
+  minRefused: number;
   /** Extra decrease below the estimated usable rate, so the next window is clean. */
   margin: number;
   /** Largest single decrease (a share of the rate). */
@@ -45,7 +47,7 @@ export type WindowCounts = { answered: number; refused: number };
 /** The default law for a channel of `mps` with the configured margin. */
 export function rateLawFor(mps: number, margin: number): RateLaw {
   const ceiling = mps * margin;
-  return { ceiling, floor: ceiling * 0.1, windowMs: 1_000, tolerance: 0.025, z: 2, margin: 0.02, maxCut: 0.5, blindCut: 0.05, recoveryShare: 0.02 };
+  return { ceiling, floor: ceiling * 0.1, windowMs: 1_000, tolerance: 0.025, z: 2, minRefused: 3, margin: 0.02, maxCut: 0.5, blindCut: 0.05, recoveryShare: 0.04 };
 }
 
 /** A fresh channel: at the ceiling. */
@@ -70,7 +72,7 @@ export function afterThrottle(state: RateState, law: RateLaw, now: number, count
   if (counts && counts.answered > 0) {
     const share = counts.refused / counts.answered;
     const expected = law.tolerance * counts.answered;
-    if (counts.refused <= expected + law.z * Math.sqrt(expected)) return undefined;
+    if (counts.refused < law.minRefused || counts.refused <= expected + law.z * Math.sqrt(expected)) return undefined;
     // Sent r, refused share s: the usable rate was about r × (1 − s); aim a little under it.
     cut = share + law.margin;
   } else {

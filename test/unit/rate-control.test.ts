@@ -27,6 +27,8 @@ describe('adaptive rate control law', () => {
     expect(afterThrottle(state, law, 5_000, { answered: 200, refused: 9 })).toBeUndefined();
     expect(afterThrottle(state, law, 5_000, { answered: 200, refused: 10 })).toBeDefined();
     expect(afterThrottle(state, law, 5_000, { answered: 50, refused: 3 })).toBeUndefined();
+    // The first answers of a window: one refusal of three is no evidence yet.
+    expect(afterThrottle(state, law, 5_000, { answered: 3, refused: 1 })).toBeUndefined();
   });
 
   it('cuts at most once per window, however many throttles arrive in it', () => {
