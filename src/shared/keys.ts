@@ -38,6 +38,8 @@ export function createKeys(namespace: string) {
     campaignZones: (id: string) => `${campaign(id)}:zones`,
     /** Hash: batch index → the time zone of its recipients (each batch holds one zone). */
     campaignBatchZones: (id: string) => `${campaign(id)}:batch-zones`,
+    /** Hash: sends per epoch second (and `mps`, the channel's limit), bounded; see shared/send-series.ts. */
+    campaignPace: (id: string) => `${campaign(id)}:pace`,
     /** Set: batch indexes parked by a pause, re-enqueued on resume. */
     campaignParked: (id: string) => `${campaign(id)}:parked`,
     /** String with a TTL: present while an intake is reading this campaign's recipients (a live upload). */

@@ -36,6 +36,7 @@ import { parseFrequencyCap } from '../shared/frequency-cap.ts';
 import { DEFAULT_PRIORITY_AGING_MS } from '../shared/batch-priority.ts';
 import { lanesPerBatch } from './channel-admission.ts';
 import { inFlightBudget } from './rate-control.ts';
+import type { SendSeries } from '../shared/send-series.ts';
 
 export type SendWorkerDeps = {
   config: Config;
@@ -59,6 +60,8 @@ export type SendWorkerDeps = {
   concurrency: number;
   /** How long a ready batch waits before its priority moves up one level (batch-priority.ts). */
   priorityAgingMs?: number;
+  /** Sends per second per campaign, for the report's pacing chart. */
+  series?: SendSeries;
 };
 
 export type SendWorker = {
@@ -106,7 +109,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   // One per worker process: claims and commits of every batch running here share a flush.
   const ledger = createLedgerBatcher(deps.ledger);
 
-  function portsFor(context: ChannelContext): BatchPorts {
+  function portsFor(context: ChannelContext, campaignId: string): BatchPorts {
     return {
       ledger,
       logger,
@@ -141,6 +144,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
           route,
         );
         recordSend(metrics, context.channel.id, result);
+        if (result.status === 'sent') deps.series?.record(campaignId, context.channel.mps);
         return result;
       },
       pause: pauseQuietly,
@@ -218,7 +222,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     setMaxListeners(lanes * 4 + 10, signal);
     let status: BatchStatus;
     try {
-      status = await processBatch(portsFor(context), campaign, recipients, {
+      status = await processBatch(portsFor(context, campaignId), campaign, recipients, {
         parallelism: lanes,
         signal,
         campaignState: watch.state,

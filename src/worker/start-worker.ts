@@ -14,6 +14,7 @@ import { createRedis } from '../shared/redis.ts';
 import { createLedger } from '../ledger/ledger.ts';
 import { createEventsConsumer } from '../webhooks/events-consumer.ts';
 import { cutRateBlind } from './adaptive-rate.ts';
+import { createSendSeries } from '../shared/send-series.ts';
 import { rateLawFor } from './rate-control.ts';
 import { createWebhookStore } from '../webhooks/webhook-store.ts';
 import { createCampaignControl } from './campaign-control.ts';
@@ -69,6 +70,7 @@ async function launch(options: WorkerOptions): Promise<WorkerHandle> {
   for (const connection of [subscriber, bullConnection, fast]) connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const metrics = createMetrics();
   const publisher = publishMetrics(redis, keys, metrics, 'worker');
+  const series = createSendSeries({ redis, keys, onError: (error) => logger.warn({ err: error }, 'send series flush failed') });
   const limiters = createChannelLimiters({ redis, keys, margin: config.rateMargin, logger });
   const contexts = createChannelContexts({ config, redis, keys, channels: ctx.channels, limiters, metrics, logger });
   const control = createCampaignControl({ redis, subscriber, keys, logger });
@@ -91,6 +93,7 @@ async function launch(options: WorkerOptions): Promise<WorkerHandle> {
     metrics,
     shutdown: shutdown.signal,
     concurrency: options.concurrency ?? config.workerConcurrency,
+    series,
   });
   // A webhook's 130429 lowers the channel's shared rate (blind: the webhook says nothing of how much).
   const onThrottleSignal = async (channelId: string) => {
@@ -112,6 +115,7 @@ async function launch(options: WorkerOptions): Promise<WorkerHandle> {
       await Promise.all([sender.close(), events.close()]);
       clearTimeout(force);
       await publisher.stop();
+      await series.close();
       await limiters.close();
       await control.close();
       contexts.close();

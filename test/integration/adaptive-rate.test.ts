@@ -10,6 +10,7 @@ import { createKeys } from '../../src/shared/keys.ts';
 import { createRedis } from '../../src/shared/redis.ts';
 import { createAdaptiveRate, cutRateBlind } from '../../src/worker/adaptive-rate.ts';
 import { rateLawFor } from '../../src/worker/rate-control.ts';
+import { createSendSeries, readSendSeries } from '../../src/shared/send-series.ts';
 import { processWebhook } from '../../src/webhooks/process-webhook.ts';
 import { createWebhookStore } from '../../src/webhooks/webhook-store.ts';
 import { createPipelineFixture, type PipelineFixture } from '../support/pipeline-fixture.ts';
@@ -93,6 +94,28 @@ describe("a webhook's 130429", () => {
   });
 });
 
+describe('sends per second for the report', () => {
+  it('counts in memory, flushes per second with the limit, and reads back in order', async () => {
+    const { namespace } = testConfig();
+    namespaces.push(namespace);
+    const keys = createKeys(namespace);
+    const series = createSendSeries({ redis, keys });
+    for (let i = 0; i < 5; i++) series.record('camp', 80, 1_700_000_001_000 + i);
+    series.record('camp', 80, 1_700_000_000_500);
+    series.record('camp', 80, 1_700_000_003_999);
+    await series.close();
+    expect(await readSendSeries(redis, keys, 'camp')).toEqual({
+      mps: 80,
+      perSecond: [
+        [1_700_000_000, 1],
+        [1_700_000_001, 5],
+        [1_700_000_003, 1],
+      ],
+    });
+    expect(await readSendSeries(redis, keys, 'none')).toBeNull();
+  });
+});
+
 describe('campaign on a shared budget', () => {
   it('sends each recipient once, under the configured limit every second, with few refusals', async () => {
     // Configured 100 msg/s, 35 of them taken by inbound traffic: 65 usable.
@@ -120,5 +143,12 @@ describe('campaign on a shared budget', () => {
     // The shared state recorded a decrease below the ceiling.
     const state = await redis.hgetall(fixture.ctx.keys.channelRate(fixture.channelId));
     expect(Number(state.rate)).toBeLessThan(97);
+    // The report's series: every send counted, no second above the configured limit.
+    const pace = await waitFor(async () => {
+      const s = await readSendSeries(redis, fixture.ctx.keys, id);
+      return s && s.perSecond.reduce((sum, [, n]) => sum + n, 0) === 700 ? s : undefined;
+    }, { what: 'the pace series to hold every send' });
+    expect(pace.mps).toBe(100);
+    expect(Math.max(...pace.perSecond.map(([, n]) => n))).toBeLessThanOrEqual(100);
   }, 120_000);
 });
