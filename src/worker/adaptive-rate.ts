@@ -39,7 +39,8 @@ function parseState(raw: Record<string, string>): RateState | undefined {
   const rate = Number(raw.rate);
   const at = Number(raw.at);
   if (!Number.isFinite(rate) || !Number.isFinite(at) || raw.rate === undefined) return undefined;
-  return { rate, at, lastCutAt: Number(raw.lastCutAt ?? 0) || 0 };
+  const knee = Number(raw.knee);
+  return { rate, at, lastCutAt: Number(raw.lastCutAt ?? 0) || 0, knee: Number.isFinite(knee) ? knee : rate };
 }
 
 /** Lowers a channel's shared rate from outside a limiter (a webhook's throttle signal); the workers' ticks pick it up. */
@@ -49,7 +50,7 @@ export async function cutRateBlind(redis: Redis, keys: Keys, channelId: string, 
   const state = parseState(await redis.hgetall(key)) ?? initialRateState(law, now);
   const next = afterThrottle(state, law, now);
   if (!next) return false;
-  return (await run('cutRate', [key], [String(next.rate), String(now), String(now - law.windowMs), String(STATE_TTL_MS)])) === 1;
+  return (await run('cutRate', [key], [String(next.rate), String(now), String(now - law.windowMs), String(STATE_TTL_MS), String(next.knee)])) === 1;
 }
 
 /** Creates the adapter for one channel; `apply` gets every change of the current rate. */
@@ -118,7 +119,7 @@ export function createAdaptiveRate(deps: { redis: Redis; keys: Keys; channelId: 
       const at = now();
       const next = afterThrottle(state, law, at, blind ? undefined : counts());
       if (!next) return;
-      const stored = (await run('cutRate', [key], [String(next.rate), String(at), String(at - law.windowMs), String(STATE_TTL_MS)])) === 1;
+      const stored = (await run('cutRate', [key], [String(next.rate), String(at), String(at - law.windowMs), String(STATE_TTL_MS), String(next.knee)])) === 1;
       if (stored) {
         state = next;
         clearWindow();

@@ -8,8 +8,9 @@
  *   per window across every worker (answers to requests already in flight carry the same news);
  *   a refused share within the tolerance, allowing for the noise of a small window (sporadic
  *   throttles of an otherwise healthy channel), does not lower it at all;
- * - between throttles the rate climbs back linearly toward the ceiling (additive recovery).
- * The state is two numbers and a time, so every worker derives the same current rate from it.
+ * - between throttles the rate climbs back linearly toward the ceiling (additive recovery): fast
+ *   up to the usable rate estimated at the cut (the knee), slowly past it, probing for room.
+ * The state is a few numbers, so every worker derives the same current rate from it.
  */
 
 export type RateLaw = {
@@ -34,12 +35,17 @@ export type RateLaw = {
   maxCut: number;
   /** Decrease when nothing says how much was refused (a webhook's 130429), as a share. */
   blindCut: number;
-  /** Additive recovery, as a share of the ceiling per second. */
+  /** Additive recovery, as a share of the ceiling per second, up to the knee. */
   recoveryShare: number;
+  /** Recovery above the knee (the usable rate estimated at the last cut): slower, probing for room. */
+  probeShare: number;
 };
 
-/** The shared state: the rate at `at` (epoch ms) and the time of the last decrease. */
-export type RateState = { rate: number; at: number; lastCutAt: number };
+/**
+ * The shared state: the rate at `at` (epoch ms), the time of the last decrease, and the knee: the
+ * usable rate estimated then, which recovery approaches fast and passes slowly.
+ */
+export type RateState = { rate: number; at: number; lastCutAt: number; knee: number };
 
 /** What the sender saw in its last window: requests answered and how many of them were throttles. */
 export type WindowCounts = { answered: number; refused: number };
@@ -47,17 +53,21 @@ export type WindowCounts = { answered: number; refused: number };
 /** The default law for a channel of `mps` with the configured margin. */
 export function rateLawFor(mps: number, margin: number): RateLaw {
   const ceiling = mps * margin;
-  return { ceiling, floor: ceiling * 0.1, windowMs: 1_000, tolerance: 0.025, z: 2, minRefused: 3, margin: 0.02, maxCut: 0.5, blindCut: 0.05, recoveryShare: 0.04 };
+  return { ceiling, floor: ceiling * 0.1, windowMs: 1_000, tolerance: 0.025, z: 2, minRefused: 3, margin: 0.02, maxCut: 0.5, blindCut: 0.05, recoveryShare: 0.04, probeShare: 0.01 };
 }
 
 /** A fresh channel: at the ceiling. */
 export function initialRateState(law: RateLaw, now: number): RateState {
-  return { rate: law.ceiling, at: now, lastCutAt: 0 };
+  return { rate: law.ceiling, at: now, lastCutAt: 0, knee: law.ceiling };
 }
 
-/** The rate now: the state's rate plus the recovery since, within [floor, ceiling]. */
+/** The rate now: the state's rate plus the recovery since (fast up to the knee, slow past it), within [floor, ceiling]. */
 export function currentRate(state: RateState, law: RateLaw, now: number): number {
-  const recovered = state.rate + law.recoveryShare * law.ceiling * (Math.max(0, now - state.at) / 1000);
+  const seconds = Math.max(0, now - state.at) / 1000;
+  const fast = law.recoveryShare * law.ceiling;
+  const slow = law.probeShare * law.ceiling;
+  const toKnee = Math.max(0, state.knee - state.rate) / fast;
+  const recovered = seconds <= toKnee ? state.rate + fast * seconds : Math.max(state.rate, state.knee) + slow * (seconds - toKnee);
   return Math.max(law.floor, Math.min(law.ceiling, recovered));
 }
 
@@ -78,8 +88,11 @@ export function afterThrottle(state: RateState, law: RateLaw, now: number, count
   } else {
     cut = law.blindCut;
   }
-  const rate = currentRate(state, law, now) * (1 - Math.min(law.maxCut, cut));
-  return { rate: Math.max(law.floor, rate), at: now, lastCutAt: now };
+  const before = currentRate(state, law, now);
+  const share = Math.min(law.maxCut, cut);
+  const rate = before * (1 - share);
+  // The estimated usable rate (the cut aims `margin` under it): recovery returns there fast, then probes slowly.
+  return { rate: Math.max(law.floor, rate), at: now, lastCutAt: now, knee: Math.min(before, before * (1 - share + law.margin)) };
 }
 
 /** Little's law: requests a channel needs in flight at `rate` with answers in `p95Ms`, with headroom, within bounds. */

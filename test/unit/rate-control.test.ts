@@ -49,10 +49,24 @@ describe('adaptive rate control law', () => {
 
   it('recovers additively toward the ceiling between throttles', () => {
     const cut = afterThrottle(initialRateState(law, 0), law, 10_000, { answered: 100, refused: 50 })!;
-    const perSecond = law.recoveryShare * law.ceiling;
-    expect(currentRate(cut, law, 11_000)).toBeCloseTo(cut.rate + perSecond);
-    expect(currentRate(cut, law, 12_000)).toBeCloseTo(cut.rate + 2 * perSecond);
+    const fast = law.recoveryShare * law.ceiling;
+    const slow = law.probeShare * law.ceiling;
+    expect(currentRate(cut, law, 10_250)).toBeCloseTo(cut.rate + fast * 0.25);
+    const toKnee = (cut.knee - cut.rate) / fast;
+    expect(currentRate(cut, law, 12_000)).toBeCloseTo(cut.knee + slow * (2 - toKnee));
     expect(currentRate(cut, law, 10_000 + 3_600_000)).toBeCloseTo(law.ceiling);
+  });
+
+  it('recovers fast up to the usable rate estimated at the cut (the knee), then probes slowly', () => {
+    const state = initialRateState(law, 0);
+    // At 194, 20% refused: usable about 155; cut by 22% to 151.3, the knee at 155.2.
+    const cut = afterThrottle(state, law, 10_000, { answered: 100, refused: 20 })!;
+    expect(cut.knee).toBeCloseTo(194 * 0.8);
+    const fast = law.recoveryShare * law.ceiling;
+    const slow = law.probeShare * law.ceiling;
+    const toKnee = (cut.knee - cut.rate) / fast;
+    expect(currentRate(cut, law, 10_000 + toKnee * 1000)).toBeCloseTo(cut.knee);
+    expect(currentRate(cut, law, 10_000 + (toKnee + 1) * 1000)).toBeCloseTo(Math.min(law.ceiling, cut.knee + slow));
   });
 });
 
