@@ -29,13 +29,20 @@ export function lanesPerBatch(inFlight: number, batchSize: number, parallelism: 
 
 /**
  * Batches of one channel allowed at once across workers: enough lanes for its in-flight budget
- * (rate × recent latency, worker/rate-control.ts), and at least two. The same budget sizes the
+ * (rate × recent latency, worker/rate-control.ts), at least two, plus the spare ones. The same budget sizes the
  * lanes, so a slow channel holds only the slots its budget needs and a fast one at real latency
  * gets enough.
  */
 export function batchesPerChannel(inFlight: number, batchSize: number, parallelism: number): number {
-  return Math.max(2, Math.ceil(inFlight / lanesPerBatch(inFlight, batchSize, parallelism)));
+  return Math.max(2, Math.ceil(inFlight / lanesPerBatch(inFlight, batchSize, parallelism))) + SPARE_BATCHES;
 }
+
+/**
+ * Batches a channel may run beyond what its budget needs: a batch ends with its slowest send (a
+ * 600 ms answer, a retry's backoff, a pair-limit wait of seconds) and holds its slot meanwhile,
+ * with its lanes idle; the spare ones keep the channel sending through those tails.
+ */
+const SPARE_BATCHES = 2;
 
 export function createChannelAdmission(redis: Redis, keys: Keys, leaseMs: number) {
   const run = defineScripts(redis, SCRIPTS);
