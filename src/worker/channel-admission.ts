@@ -33,14 +33,17 @@ export function lanesPerBatch(inFlight: number, batchSize: number, parallelism: 
  * lanes, so a slow channel holds only the slots its budget needs and a fast one at real latency
  * gets enough.
  */
-export function batchesPerChannel(inFlight: number, batchSize: number, parallelism: number): number {
-  return Math.max(2, Math.ceil(inFlight / lanesPerBatch(inFlight, batchSize, parallelism))) + SPARE_BATCHES;
+export function batchesPerChannel(inFlight: number, batchSize: number, parallelism: number, slotsPerWorker = Number.POSITIVE_INFINITY): number {
+  const needed = Math.max(2, Math.ceil(inFlight / lanesPerBatch(inFlight, batchSize, parallelism)));
+  // Spare batches never take a channel past half of a worker's batch slots.
+  return needed + Math.max(0, Math.min(SPARE_BATCHES, Math.floor(slotsPerWorker / 2) - needed));
 }
 
 /**
  * Batches a channel may run beyond what its budget needs: a batch ends with its slowest send (a
  * 600 ms answer, a retry's backoff, a pair-limit wait of seconds) and holds its slot meanwhile,
- * with its lanes idle; the spare ones keep the channel sending through those tails.
+ * with its lanes idle; the spare ones keep the channel sending through those tails. Only where
+ * the worker has slots to spare: the fairness between channels comes first.
  */
 const SPARE_BATCHES = 2;
 

@@ -19,11 +19,17 @@ export type FairnessGate = {
 };
 
 /** The gate over the admission leases; `parallelism` is how many sends one batch has in flight. */
-export function createFairnessGate(deps: { admission: ChannelAdmission; parallelism: number; random?: () => number }): FairnessGate {
+export function createFairnessGate(deps: {
+  admission: ChannelAdmission;
+  parallelism: number;
+  /** Batch slots of a worker process: spare batches never take a channel past half of them. */
+  slotsPerWorker?: number;
+  random?: () => number;
+}): FairnessGate {
   const { admission } = deps;
   return {
     async enter(channel, lease, batchSize, inFlight = assumedInFlight(channel.mps)) {
-      if (await admission.admit(channel.id, lease, batchesPerChannel(inFlight, batchSize, deps.parallelism))) return { admitted: true };
+      if (await admission.admit(channel.id, lease, batchesPerChannel(inFlight, batchSize, deps.parallelism, deps.slotsPerWorker))) return { admitted: true };
       return { admitted: false, retryInMs: fairnessDelay(batchSize, channel.mps, deps.random) };
     },
     async renew(channelId, lease) {

@@ -88,7 +88,11 @@ async function launch(options: WorkerOptions): Promise<WorkerHandle> {
     ledger: createLedger(fast, keys),
     queue: ctx.queue,
     contexts,
-    fairness: createFairnessGate({ admission: createChannelAdmission(redis, keys, config.jobLockMs * 2), parallelism: config.batchParallelism }),
+    fairness: createFairnessGate({
+      admission: createChannelAdmission(redis, keys, config.jobLockMs * 2),
+      parallelism: config.batchParallelism,
+      slotsPerWorker: options.concurrency ?? config.workerConcurrency,
+    }),
     control,
     metrics,
     shutdown: shutdown.signal,

@@ -102,6 +102,10 @@ describe('in-flight budget', () => {
     // 80 msg/s at 300 ms: 36 in flight: each batch may take all of it; 2 batches and 2 spare.
     expect(lanesPerBatch(36, 100, 16)).toBe(36);
     expect(batchesPerChannel(36, 100, 16)).toBe(4);
+    // Spare batches stop at half of a worker's slots: a slow channel keeps to 2 of 4.
+    expect(batchesPerChannel(36, 100, 16, 8)).toBe(4);
+    expect(batchesPerChannel(36, 100, 16, 4)).toBe(2);
+    expect(batchesPerChannel(900, 100, 16, 8)).toBe(9);
     expect(lanesPerBatch(8, 100, 16)).toBe(16);
   });
 });
