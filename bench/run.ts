@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [-- --only rate,throughput,intake,webhooks,scaling] [-- --out FILE]
+ * `npm run bench [-- --quick] [-- --only rate,throughput,intake,webhooks,scaling,pacing] [-- --out FILE]
  *  [-- --profile-workers DIR] [-- --profile-webhooks DIR] [-- --cluster] [-- --cluster-url URL]`
  *
  * Runs litecast's benchmarks (issue 6) against the Redis at REDIS_URL (default
@@ -16,6 +16,7 @@ import { describeMachine, formatMachine } from './machine.ts';
 import { dropLiveNamespaces } from './namespace.ts';
 import { killAllChildren, ROOT } from './processes.ts';
 import { measureRateAccuracy } from './rate-accuracy.ts';
+import { formatPacingTable, measurePacing, pacingRows, type PacingRun } from './pacing.ts';
 import { combineRawCapacity, measureRawCapacity } from './raw-capacity.ts';
 import { redisCostDetails, redisCostFigures } from './redis-cost.ts';
 import { formatTable, summarize, writeResults, type BenchResults, type Figure } from './report.ts';
@@ -25,7 +26,7 @@ import { runWebhookIngestion, webhookFigures } from './webhook-ingestion.ts';
 import { startBenchCluster, stopStartedCluster, type BenchCluster } from './redis-cluster.ts';
 import { formatScalingTable, measureScaling, scalingFigures, type Backend, type ScalingRun } from './scaling.ts';
 
-const SECTIONS = ['rate', 'throughput', 'intake', 'webhooks', 'scaling'] as const;
+const SECTIONS = ['rate', 'throughput', 'intake', 'webhooks', 'scaling', 'pacing'] as const;
 type Section = (typeof SECTIONS)[number];
 
 type Options = {
@@ -83,6 +84,7 @@ async function main(): Promise<number> {
   const details: Record<string, unknown> = { scale };
   let failure: unknown;
   let scalingRuns: ScalingRun[] = [];
+  let pacingRuns: PacingRun[] = [];
 
   const machine = await describeMachine(redis, redisUrl, ROOT);
   console.log(`litecast benchmark, ${options.quick ? 'QUICK mode: everything scaled down, figures are indicative only; run without --quick for the real ones' : 'full mode'}`);
@@ -103,6 +105,12 @@ async function main(): Promise<number> {
         figures.push(...t.figures);
         details.rateAccuracyTuned = { margin: tuned.margin, runs: t.runs };
       }
+    }
+    if (options.only.has('pacing')) {
+      const { figures: f, runs } = await measurePacing({ redisUrl, quick: options.quick, log });
+      figures.push(...f);
+      details.pacing = runs;
+      pacingRuns = runs;
     }
     if (options.only.has('throughput')) {
       // The reference is measured just before and just after the pipeline, and averaged.
@@ -201,6 +209,7 @@ async function main(): Promise<number> {
 
   console.log(`\n${formatTable(figures)}\n`);
   if (scalingRuns.length > 0) console.log(`${formatScalingTable(scalingRuns)}\n`);
+  if (pacingRuns.length > 0) console.log(`time · steady rate / limit (or usable) · busiest second requests/accepted · refused 130429\n${formatPacingTable(pacingRows(options.quick), pacingRuns)}\n`);
   console.log(summarize(figures));
   console.log(`\n${options.quick ? 'quick' : 'full'} run took ${results.durationSeconds} s; results in ${options.out}`);
   if (failure) {

@@ -34,6 +34,8 @@ export type Verdict = {
   scope?: 'message' | 'recipient' | 'template' | 'channel';
   /** The request was fully sent and no answer came: 360dialog may have accepted it. */
   ambiguous?: boolean;
+  /** `waitMs` came from the API's `Retry-After` (a wait it asked for, not the table's guess). */
+  retryAfter?: boolean;
 };
 
 type Rule = Omit<Verdict, 'code'> & {
@@ -146,6 +148,7 @@ function finish(code: string, rule: Rule, route: Route, retryAfterMs?: number): 
   const verdict: Verdict = { class: route === 'cloud' && rule.onCloud ? rule.onCloud : rule.class, code, reason: rule.reason };
   const waitMs = retryAfterMs ?? rule.waitMs;
   if (waitMs !== undefined) verdict.waitMs = waitMs;
+  if (retryAfterMs !== undefined && retryAfterMs > 0) verdict.retryAfter = true;
   if (rule.scope !== undefined && verdict.class === rule.class) verdict.scope = rule.scope;
   if (rule.ambiguous) verdict.ambiguous = true;
   return verdict;

@@ -52,3 +52,21 @@ export function pairLimitDelay(policy: Pick<RetryPolicy, 'maxDelayMs'>, verdict:
 export function messageRetryDelay(policy: Pick<RetryPolicy, 'baseDelayMs' | 'maxDelayMs'>, verdict: Verdict, retriesConsumed: number, random: () => number): number {
   return Math.max(Math.min(verdict.waitMs ?? 0, policy.maxDelayMs), backoffDelay(policy, retriesConsumed, random));
 }
+
+const STOP_CODES: ReadonlySet<string> = new Set(['131057', '4', '80007']);
+
+/**
+ * What a throttle verdict asks of the channel: `stop` (maintenance 131057, the app and WABA limits
+ * 4 and 80007, or a wait the API named in `Retry-After`) stops it in every worker for the wait;
+ * `slow` (130429, HTTP 429, 360dialog's endpoint rate limit) lowers the channel's adaptive rate:
+ * Meta counts inbound messages against the same limit, so a sporadic one is normal traffic.
+ */
+export function throttleKind(verdict: Pick<Verdict, 'code' | 'retryAfter'>): 'stop' | 'slow' {
+  if (verdict.retryAfter) return 'stop';
+  return STOP_CODES.has(verdict.code) ? 'stop' : 'slow';
+}
+
+/** The short wait before a message refused by a `slow` throttle goes back to the limiter: 100–300 ms. */
+export function slowThrottleDelay(random: () => number = Math.random): number {
+  return Math.round(100 + 200 * random());
+}

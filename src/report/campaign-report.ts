@@ -13,6 +13,7 @@ import { inDoubtSummary, type InDoubt } from '../shared/in-doubt.ts';
 import type { Keys } from '../shared/keys.ts';
 import type { RedisClient as Redis } from '../shared/redis.ts';
 import { campaignClickEstimate, type ClickEstimate } from './click-estimate.ts';
+import { readSendSeries } from '../shared/send-series.ts';
 
 export type ErrorSummary = { code: string; count: number; class?: string; meaning?: string };
 
@@ -30,6 +31,9 @@ export type Comparison = {
   contamination: Contamination | null;
 };
 
+/** Sends per second over time against the channel's limit: its limit and [epoch second, sends] pairs. */
+export type PaceSeries = { mps: number; perSecond: Array<[number, number]> } | null;
+
 /** How many of the Cloud API group went out through MM Lite after all, and what that means. */
 export type Contamination = { viaLite: number; of: number; warning: string };
 
@@ -43,6 +47,8 @@ export type CampaignReport = CampaignStatus & {
   /** The campaign's clicks: an estimate from the channel's clicks (Meta's clicks name no recipient). */
   clicks: ClickEstimate;
   inDoubt: InDoubt | null;
+  /** Sends per second over time against the channel's limit (the workers record it; null before any send). */
+  pace: PaceSeries;
 };
 
 /** Describes holdout messages that MM Lite delivered; null when there are none. */
@@ -94,5 +100,6 @@ export async function describeCampaign(deps: { redis: Redis; keys: Keys; campaig
   funnel.lite = { ...funnel.lite, clicked, clickRate: funnel.lite.sent > 0 ? Math.round((clicked / funnel.lite.sent) * 10_000) / 10_000 : null };
   const counts = { ...status.counts, clicked };
   const comparison = compareGroups(funnel, cloudShare, cloudViaLite);
-  return { ...status, counts, errorsByCode, funnel, comparison, contamination: contaminationOf(cloudViaLite, funnel.cloud.sent), clicks, inDoubt };
+  const pace = await readSendSeries(deps.redis, deps.keys, id);
+  return { ...status, counts, errorsByCode, funnel, comparison, contamination: contaminationOf(cloudViaLite, funnel.cloud.sent), clicks, inDoubt, pace };
 }

@@ -164,4 +164,33 @@ function funnelChart(report, groups) {
   }));
   return h('div', {}, [svg, legend]);
 }
+
+/* Sends per second over time against the channel's limit: throttling and recovery show as dips. */
+function paceChart(pace) {
+  var W = 880, H = 220, left = 48, right = 12, top = 16, bottom = 32;
+  var plotW = W - left - right, plotH = H - top - bottom;
+  var series = pace.perSecond;
+  var first = series[0][0], last = series[series.length - 1][0];
+  var span = Math.max(1, last - first);
+  var max = pace.mps;
+  series.forEach(function (p) { max = Math.max(max, p[1]); });
+  max = niceMax(max);
+  var x = function (t) { return left + ((t - first) / span) * plotW; };
+  var y = function (v) { return top + plotH - (v / max) * plotH; };
+  var svg = s('svg', { class: 'chart', viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'Sends per second over time against the limit of ' + pace.mps + ' messages per second' });
+  [0, 0.5, 1].forEach(function (f) {
+    var v = Math.round(max * f);
+    svg.appendChild(s('line', { class: f === 0 ? 'axis' : 'grid', x1: left, x2: W - right, y1: y(v), y2: y(v) }));
+    svg.appendChild(s('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', text: String(v) }));
+  });
+  svg.appendChild(s('line', { class: 'limit-line', x1: left, x2: W - right, y1: y(pace.mps), y2: y(pace.mps) }, [s('title', { text: 'limit: ' + pace.mps + ' msg/s' })]));
+  var byTime = {};
+  series.forEach(function (p) { byTime[p[0]] = p[1]; });
+  var path = [];
+  for (var t = first; t <= last; t++) path.push((t === first ? 'M' : 'L') + x(t).toFixed(1) + ' ' + y(byTime[t] || 0).toFixed(1));
+  svg.appendChild(s('path', { class: 'pace-line', d: path.join(' ') }));
+  svg.appendChild(s('text', { x: left, y: H - 8, text: '0 s' }));
+  svg.appendChild(s('text', { x: W - right, y: H - 8, 'text-anchor': 'end', text: span + ' s' }));
+  return svg;
+}
 `;

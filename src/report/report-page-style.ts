@@ -51,6 +51,7 @@ tr.link { cursor: pointer; } tr.link:hover td { background: var(--panel); }
 .chart .group-label { font-size: 13px; font-weight: 600; }
 .legend .sw-sent { background: var(--m-sent); } .legend .sw-delivered { background: var(--m-delivered); } .legend .sw-read { background: var(--m-read); } .legend .sw-clicked { background: var(--m-clicked); }
 .m-sent { fill: var(--m-sent); } .m-delivered { fill: var(--m-delivered); } .m-read { fill: var(--m-read); } .m-clicked { fill: var(--m-clicked); }
+.chart .pace-line { fill: none; stroke: #2563eb; stroke-width: 1.5; } .chart .limit-line { stroke: #dc2626; stroke-dasharray: 4 3; }
 .chart .na-bar { fill: none; stroke: #9ca3af; stroke-dasharray: 3 3; }
 .legend { display: flex; gap: 14px; font-size: 12px; color: var(--muted); margin: 4px 0 10px; }
 .legend i { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 4px; vertical-align: -1px; }

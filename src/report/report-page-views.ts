@@ -200,6 +200,19 @@ function rejectedSection(report, opts) {
   ]);
 }
 
+/** Sends per second against the limit, when the workers recorded any. */
+function paceSection(report) {
+  var pace = report.pace;
+  if (!pace || !pace.perSecond || pace.perSecond.length === 0) return null;
+  var peak = 0;
+  pace.perSecond.forEach(function (p) { peak = Math.max(peak, p[1]); });
+  return h('section', { 'data-testid': 'pace' }, [
+    h('h2', { text: 'Sending rate' }),
+    h('p', { class: 'muted small', text: 'Messages accepted per second (blue) against the channel limit of ' + pace.mps + ' msg/s (red). Dips are throttles (the rate lowers, then climbs back) or pauses; busiest second: ' + peak + '.' }),
+    paceChart(pace)
+  ]);
+}
+
 /** The whole campaign view. opts: { mode, rejected, rejectedTotal?, generatedAt?, toolbar? }. */
 function campaignView(report, opts) {
   return h('div', { 'data-testid': 'campaign-view' }, [
@@ -208,6 +221,7 @@ function campaignView(report, opts) {
     progressSection(report),
     countsSection(report),
     funnelSection(report),
+    paceSection(report),
     comparisonSection(report),
     routingNotes(report),
     errorsSection(report),

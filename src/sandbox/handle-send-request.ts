@@ -25,6 +25,7 @@ import { validateMessage, type Route } from './validate-message.ts';
 import { waIdFor } from './wa-id-for.ts';
 import type { WebhookEmitter } from './webhook-emitter.ts';
 import type { PricingCategory } from './webhook-payloads.ts';
+import { drawLatency } from './latency-model.ts';
 
 /** How the HTTP layer should answer a send request. */
 export type SendAnswer =
@@ -81,9 +82,13 @@ export function handleSendRequest(deps: SendDeps, request: SendRequest): SendAns
   const to = typeof body === 'object' && body !== null && typeof (body as { to?: unknown }).to === 'string' ? (body as { to: string }).to : undefined;
   const effect = state.faults.pick({ route: request.route, apiKey: request.apiKey, to });
   const normal = (): SendAnswer => process(deps, request, channel, inWindow, badJson ? undefined : { body });
-  if (effect === undefined) return normal();
-  state.stats.recordFault(effect.type);
-  return applyFault(deps, request.route, effect, normal);
+  if (effect !== undefined) state.stats.recordFault(effect.type);
+  const answer = effect === undefined ? normal() : applyFault(deps, request.route, effect, normal);
+  // Real answer times (accepted or refused): the decision is made on arrival, the answer comes later.
+  const model = state.config.latency;
+  if (model === undefined || answer.kind === 'hang' || answer.kind === 'reset') return answer;
+  const ms = drawLatency(model, state.random);
+  return ms > 0 ? { kind: 'defer', ms, then: () => answer } : answer;
 }
 
 function errorAnswer(deps: SendDeps, route: Route, spec: ErrorSpec, options: { envelope?: ErrorEnvelope | undefined; httpStatus?: number | undefined } = {}): SendAnswer {
@@ -149,7 +154,10 @@ function process(deps: SendDeps, request: SendRequest, channel: SandboxChannel |
     state.stats.recordRejection('http_401');
     return json(401, INVALID_API_TOKEN_BODY);
   }
-  if (state.config.enforceMps && inWindow > channel.mps) {
+  // Inbound messages count against the same per-number limit (whatsapp-api.md §5): only
+  // `mps − inboundMps` accepted messages fit in a sliding second, the excess is refused.
+  const overSharedBudget = channel.inboundMps > 0 && state.stats.acceptedInWindow(channel.phoneNumberId, request.arrivedAt) + 1 > channel.mps - channel.inboundMps;
+  if (state.config.enforceMps && (inWindow > channel.mps || overSharedBudget)) {
     return errorAnswer(deps, route, { code: 130429, details: `Message throughput of ${channel.mps} messages per second exceeded.` }, { envelope: 'meta' });
   }
   if (parsed === undefined) return errorAnswer(deps, route, { code: 100, details: 'The request body is not valid JSON.' });

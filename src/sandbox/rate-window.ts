@@ -8,6 +8,8 @@
 export interface SlidingWindow {
   /** Records one event at `now` (ms, non-decreasing) and returns the count in (now − windowMs, now]. */
   record(now: number): number;
+  /** The count in (now − windowMs, now] without recording anything (`now` non-decreasing as for `record`). */
+  count(now: number): number;
   /** Highest count of any window so far. Exact: every window's count peaks at one of its events. */
   readonly max: number;
   /** Events recorded in total. */
@@ -21,13 +23,20 @@ export function createSlidingWindow(windowMs = 1000): SlidingWindow {
   let size = 0;
   let max = 0;
   let total = 0;
+  const expire = (now: number) => {
+    const cutoff = now - windowMs;
+    while (size > 0 && buffer[head]! <= cutoff) {
+      head = (head + 1) % buffer.length;
+      size--;
+    }
+  };
   return {
+    count(now) {
+      expire(now);
+      return size;
+    },
     record(now) {
-      const cutoff = now - windowMs;
-      while (size > 0 && buffer[head]! <= cutoff) {
-        head = (head + 1) % buffer.length;
-        size--;
-      }
+      expire(now);
       if (size === buffer.length) {
         // Unroll the ring into a buffer twice as large; happens log(n) times at most.
         const grown = new Float64Array(buffer.length * 2);

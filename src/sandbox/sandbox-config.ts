@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { faultRuleSchema } from './fault-rules.ts';
+import { latencySchema } from './latency-model.ts';
 import { formatConfigIssues } from './format-config-issues.ts';
 
 /** A number (`"4915112345678"`) or a prefix ending in `*` (`"49*"`, or `"*"` for everyone). */
@@ -27,6 +28,12 @@ const channelSchema = z
     wabaId: digitsSchema.optional(),
     /** Messages per second Meta allows this number (80 by default, 1000 after an upgrade). */
     mps: z.number().int().positive().default(80),
+    /**
+     * Simulated inbound traffic (msg/s) counted against the same per-number limit, as Meta does:
+     * only `mps − inboundMps` outbound messages fit in a sliding second, the excess is answered
+     * 130429 (the shared budget; default 0).
+     */
+    inboundMps: z.number().nonnegative().default(0),
     /**
      * MM Lite status: `onboarded` delivers via MM Lite; `not-onboarded` refuses every
      * `/marketing_messages` call with 131055; `meta-fallback` accepts but Meta delivers via Cloud
@@ -158,6 +165,8 @@ export const sandboxConfigSchema = z
     webhook: webhookSchema.prefault({}),
     /** Extra delay before every successful answer (ms, default 0). */
     latencyMs: msSchema.default(0),
+    /** Answer time of every message POST (accepted or refused) as a seeded distribution; default none. */
+    latency: latencySchema.optional(),
     /** Keep each accepted request body in `/_sandbox/messages` (default true; turn off for long benchmarks). */
     recordPayloads: z.boolean().default(true),
   })

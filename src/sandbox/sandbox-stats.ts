@@ -38,6 +38,8 @@ export interface StatsRecorder {
   /** Counts a message POST; returns how many the channel received in the trailing second (this one included). */
   recordRequest(channelId: string | undefined, now: number): number;
   recordAccepted(channelId: string, route: Route, now: number): void;
+  /** Messages of the channel accepted in the trailing second. */
+  acceptedInWindow(channelId: string, now: number): number;
   recordRejection(key: number | string): void;
   recordFault(type: string): void;
   /** Counters plus the figures other parts own. */
@@ -74,6 +76,9 @@ export function createStatsRecorder(): StatsRecorder {
       accepted++;
       byRoute[route]++;
       channel(channelId).accepted.record(now);
+    },
+    acceptedInWindow(channelId, now) {
+      return channel(channelId).accepted.count(now);
     },
     recordRejection(key) {
       rejectedByCode[key] = (rejectedByCode[key] ?? 0) + 1;

@@ -188,6 +188,7 @@ export function createCampaignStore(redis: Redis, keys: Keys) {
         keys.campaignFunnel(id),
         keys.campaignZones(id),
         keys.campaignBatchZones(id),
+        keys.campaignPace(id),
         ...batchKeys,
       );
       await redis.zrem(keys.campaigns, id);

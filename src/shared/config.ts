@@ -59,8 +59,14 @@ const schema = z.object({
   LITECAST_LITE_REPROBE_SECONDS: int(1, 7 * 24 * 3600).default(3600),
   /** Batches a worker process works on at once (`litecast worker --concurrency` overrides it). Default 8. */
   LITECAST_WORKER_CONCURRENCY: int(1, 1000).default(8),
-  /** Messages of one batch in flight at once. Default 16. */
+  /** Messages of one batch in flight at once, at least (more when the channel's in-flight budget needs it). Default 16. */
   LITECAST_BATCH_PARALLELISM: int(1, 1000).default(16),
+  /**
+   * Most requests of one channel in flight at once across workers; its budget is rate × recent p95
+   * latency × 1.5 (Little's law), within this bound; also the most connections a worker opens to
+   * one channel's 360dialog. Default 1000.
+   */
+  LITECAST_MAX_IN_FLIGHT: int(1, 100_000).default(1000),
   /**
    * How long a worker's hold on a batch lasts without renewal, in ms. A killed worker's batch is
    * picked up again after about this long. Default 30000.
@@ -111,6 +117,7 @@ export type Config = Readonly<{
   liteReprobeSeconds: number;
   workerConcurrency: number;
   batchParallelism: number;
+  maxInFlight: number;
   jobLockMs: number;
   rateMargin: number;
   intakeIdleTimeoutMs: number;
@@ -155,6 +162,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     liteReprobeSeconds: e.LITECAST_LITE_REPROBE_SECONDS,
     workerConcurrency: e.LITECAST_WORKER_CONCURRENCY,
     batchParallelism: e.LITECAST_BATCH_PARALLELISM,
+    maxInFlight: e.LITECAST_MAX_IN_FLIGHT,
     jobLockMs: e.LITECAST_JOB_LOCK_MS,
     rateMargin: e.LITECAST_RATE_MARGIN,
     intakeIdleTimeoutMs: e.LITECAST_INTAKE_IDLE_TIMEOUT_MS,

@@ -38,6 +38,8 @@ export function createKeys(namespace: string) {
     campaignZones: (id: string) => `${campaign(id)}:zones`,
     /** Hash: batch index → the time zone of its recipients (each batch holds one zone). */
     campaignBatchZones: (id: string) => `${campaign(id)}:batch-zones`,
+    /** Hash: sends per epoch second (and `mps`, the channel's limit), bounded; see shared/send-series.ts. */
+    campaignPace: (id: string) => `${campaign(id)}:pace`,
     /** Set: batch indexes parked by a pause, re-enqueued on resume. */
     campaignParked: (id: string) => `${campaign(id)}:parked`,
     /** String with a TTL: present while an intake is reading this campaign's recipients (a live upload). */
@@ -60,6 +62,8 @@ export function createKeys(namespace: string) {
     channelLimiterId: (id: string) => `${ns}:{lim:${id}}`,
     /** String: epoch ms until which the channel is cooling down after a throttle answer. */
     channelCooldown: (id: string) => `${ns}:{lim:${id}}:cooldown`,
+    /** Hash: the channel's adaptive rate (rate, at, lastCutAt; see worker/rate-control.ts). */
+    channelRate: (id: string) => `${ns}:{lim:${id}}:rate`,
     /** Hash: webhook counters (unmatched events by reason…); shares a slot with the unmatched list. */
     webhookStats: `${ns}:{wh}:stats`,
     /**

@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import type { RedisClient as Redis } from './redis.ts';
-import { AggregatorRegistry, Counter, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Keys } from './keys.ts';
 
 const SNAPSHOT_EVERY_MS = 2_000;
@@ -33,6 +33,15 @@ export function createMetrics() {
       labelNames: ['channel'],
       buckets: [0.001, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
       registers,
+    }),
+    channelRate: new Gauge({ name: 'litecast_channel_rate', help: "The rate a channel is paced at now (msg/s; its adaptive rate, at most mps × margin)", labelNames: ['channel'], registers, aggregator: 'average' }),
+    channelInFlight: new Gauge({ name: 'litecast_channel_in_flight', help: 'Requests of a channel waiting for their answer', labelNames: ['channel'], registers }),
+    channelRefused: new Gauge({
+      name: 'litecast_channel_refused_ratio',
+      help: "Share of a channel's answers in the last window that were throttles (130429, 429, endpoint rate limit)",
+      labelNames: ['channel'],
+      registers,
+      aggregator: 'average',
     }),
     webhookEvents: new Counter({ name: 'litecast_webhook_events_total', help: 'Webhook events received (api) and applied (worker), by type', labelNames: ['type', 'stage'], registers }),
     webhookLag: new Histogram({

@@ -16,7 +16,7 @@ import type { Keys } from '../shared/keys.ts';
 import type { Metrics } from '../shared/metrics.ts';
 import type { RedisClient as Redis } from '../shared/redis.ts';
 import { createEventsStream, decodeEntry, ensureGroup, type StreamEntry } from './events-stream.ts';
-import { processWebhook, type ChannelResolver } from './process-webhook.ts';
+import { processWebhook, type ChannelResolver, type ThrottleSignal } from './process-webhook.ts';
 import type { WebhookStore } from './webhook-store.ts';
 
 export type EventsConsumerDeps = {
@@ -39,6 +39,8 @@ export type EventsConsumerDeps = {
   retryBaseMs?: number;
   /** This consumer's name in the group; unique per process by default. */
   consumerName?: string;
+  /** A 130429 in a webhook's `value.errors` for this channel (lowers its adaptive rate). */
+  onThrottleSignal?: ThrottleSignal;
 };
 
 export type EventsConsumer = {
@@ -75,7 +77,7 @@ export function createEventsConsumer(deps: EventsConsumerDeps): EventsConsumer {
       phoneNumberId ? (await (channelList ??= deps.channels.list())).find((c) => c.phoneNumberId === phoneNumberId)?.id : undefined;
     const results = await Promise.all(
       entries.map((entry) =>
-        processWebhook(deps.webhooks, entry.job, resolveChannel).then(
+        processWebhook(deps.webhooks, entry.job, resolveChannel, deps.onThrottleSignal).then(
           (outcome) => ({ entry, outcome }),
           (error: unknown) => ({ entry, error }),
         ),

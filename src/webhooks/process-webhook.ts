@@ -30,7 +30,13 @@ const TEMPLATE_STOPPED: ReadonlySet<string> = new Set(['PAUSED', 'DISABLED']);
 /** Resolves the channel an opt-out belongs to: the URL's channel, or one whose phone number id matches. */
 export type ChannelResolver = (phoneNumberId: string | undefined) => Promise<string | undefined>;
 
-export async function processWebhook(store: WebhookStore, job: WebhookJob, resolveChannel: ChannelResolver): Promise<ProcessOutcome> {
+/** Told of a throttle signal in a webhook's `value.errors` (130429): the channel's adaptive rate lowers. */
+export type ThrottleSignal = (channelId: string, code: string) => Promise<void>;
+
+/** Error codes in `value.errors` that mean the number is over its throughput. */
+const THROTTLE_SIGNAL_CODES: ReadonlySet<string> = new Set(['130429']);
+
+export async function processWebhook(store: WebhookStore, job: WebhookJob, resolveChannel: ChannelResolver, onThrottleSignal?: ThrottleSignal): Promise<ProcessOutcome> {
   const outcome: ProcessOutcome = { applied: 0, duplicates: 0, unmatched: 0, notYet: 0, byKind: {} };
   let body: unknown;
   try {
@@ -117,7 +123,12 @@ export async function processWebhook(store: WebhookStore, job: WebhookJob, resol
         outcome.applied += paused.length;
         break;
       }
-      case 'error':
+      case 'error': {
+        if (!onThrottleSignal || !THROTTLE_SIGNAL_CODES.has(event.code)) break;
+        const channelId = await channelFor(event);
+        if (channelId) await onThrottleSignal(channelId, event.code);
+        break;
+      }
       case 'other':
         break;
     }

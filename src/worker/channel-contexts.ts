@@ -14,9 +14,12 @@ import type { LiteEligibilityMemory } from '../shared/route-decision.ts';
 import { createSecretBox } from '../shared/secret-box.ts';
 import type { ChannelLimiter, ChannelLimiters } from './channel-limiter.ts';
 import { instrumentClient } from './instrument-client.ts';
+import { createLatencyWindow, type LatencyWindow } from './latency-window.ts';
+import { classifySendError } from '../dialog360/classify-send-error.ts';
+import { throttleKind } from '../dialog360/retry-policy.ts';
 import { createRedisLiteMemory } from './redis-lite-memory.ts';
 
-export type ChannelContext = { channel: Channel; client: DialogClient; limiter: ChannelLimiter; liteMemory: LiteEligibilityMemory };
+export type ChannelContext = { channel: Channel; client: DialogClient; limiter: ChannelLimiter; liteMemory: LiteEligibilityMemory; latency: LatencyWindow };
 
 export type ChannelContexts = {
   /** The channel's context, current with its stored settings; throws a LitecastError when it is gone or its key unreadable. */
@@ -26,7 +29,7 @@ export type ChannelContexts = {
 };
 
 export type ChannelContextsDeps = {
-  config: Pick<Config, 'secretKey' | 'httpTimeoutMs' | 'liteReprobeSeconds'>;
+  config: Pick<Config, 'secretKey' | 'httpTimeoutMs' | 'liteReprobeSeconds' | 'maxInFlight'>;
   redis: Redis;
   keys: Keys;
   channels: Pick<ChannelStore, 'loadSealed'>;
@@ -51,15 +54,32 @@ export function createChannelContexts(deps: ChannelContextsDeps): ChannelContext
       }
       cached?.client.close();
       const limiter = deps.limiters.forChannel(channel);
-      const client = instrumentClient(createDialogClient({ baseUrl: channel.baseUrl, apiKey: box.open(sealedKey), timeoutMs: config.httpTimeoutMs }), deps.metrics, (coolDownMs) => {
-        logger.warn({ channel: channelId, coolDownMs }, '360dialog unreachable for this channel: cooling down');
-        void limiter.coolDown(coolDownMs).catch(() => undefined);
-      });
+      const latency = createLatencyWindow();
+      const labels = { channel: channelId };
+      const client = instrumentClient(
+        createDialogClient({ baseUrl: channel.baseUrl, apiKey: box.open(sealedKey), timeoutMs: config.httpTimeoutMs, maxSockets: config.maxInFlight }),
+        deps.metrics,
+        (coolDownMs) => {
+          logger.warn({ channel: channelId, coolDownMs }, '360dialog unreachable for this channel: cooling down');
+          void limiter.coolDown(coolDownMs).catch(() => undefined);
+        },
+        (response, route, ms) => {
+          // The adaptive rate's window: every answer, and whether it was a `slow` throttle.
+          const verdict = response.kind === 'accepted' ? undefined : classifySendError(response, route);
+          limiter.recordAnswer(verdict?.class === 'throttle' && throttleKind(verdict) === 'slow', Date.now() - ms);
+          if (response.kind !== 'network') latency.record(ms);
+          const status = limiter.status();
+          deps.metrics.channelRate.set(labels, status.rate);
+          deps.metrics.channelRefused.set(labels, status.answered > 0 ? status.refused / status.answered : 0);
+        },
+        labels,
+      );
       const context = {
         channel,
         sealedKey,
         client,
         limiter,
+        latency,
         liteMemory: createRedisLiteMemory({ redis: deps.redis, keys: deps.keys, channelId, ttlMs: config.liteReprobeSeconds * 1000 }),
       };
       contexts.set(channelId, context);

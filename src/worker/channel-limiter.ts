@@ -5,12 +5,16 @@
  * slots in blocks (one Bottleneck job = several consecutive slots) to divide the limiter's cost. A throttle answer sets a
  * cool-down that every worker honours: stored in Redis for limiters that start later, and announced
  * through Bottleneck's pub/sub so running ones react at once, with no extra Redis call per message.
+ * That full stop is only for the signals that mean stop; a `slow` throttle lowers the channel's
+ * adaptive rate (adaptive-rate.ts), which this limiter applies as Bottleneck's minTime.
  */
 import Bottleneck from 'bottleneck';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Keys } from '../shared/keys.ts';
 import { abortableSleep } from '../shared/abortable-sleep.ts';
+import { createAdaptiveRate, type AdaptiveRate } from './adaptive-rate.ts';
+import { rateLawFor } from './rate-control.ts';
 
 /** Longest a limiter slot may be held before the cluster reclaims it (a crashed worker's job). */
 const JOB_EXPIRATION_MS = 30_000;
@@ -18,8 +22,14 @@ const JOB_EXPIRATION_MS = 30_000;
 export type ChannelLimiter = {
   /** Resolves when this process may POST one message on the channel; early (unused) when `signal` fires. */
   acquire(signal?: AbortSignal): Promise<void>;
-  /** Stops the channel for `ms` in every worker (a throttle verdict). */
+  /** Stops the channel for `ms` in every worker (a throttle verdict that means stop). */
   coolDown(ms: number): Promise<void>;
+  /** A `slow` throttle signal: lowers the channel's shared rate when the control law says so. */
+  throttled(blind?: boolean): Promise<void>;
+  /** Counts one answer of this worker (to a request posted at `sentAt`) for the refused share of the window. */
+  recordAnswer(throttled: boolean, sentAt?: number): void;
+  /** The rate the channel is paced at now (msg/s), and this worker's refused share of the last window. */
+  status(): { rate: number; answered: number; refused: number };
 };
 
 export type ChannelLimiters = {
@@ -50,10 +60,10 @@ export function createChannelLimiters(deps: { redis: Redis; keys: Keys; margin: 
   // limiter), on its own client: Bottleneck closes the client it was given when it disconnects.
   const connection = new Bottleneck.IORedisConnection({ client: deps.redis.duplicate() });
   connection.on('error', (error: unknown) => deps.logger.error({ err: error }, 'limiter connection error'));
-  const limiters = new Map<string, { limiter: Bottleneck; api: ChannelLimiter; mps: number }>();
+  const limiters = new Map<string, { limiter: Bottleneck; api: ChannelLimiter; mps: number; adaptive: AdaptiveRate }>();
 
   function create(channel: { id: string; mps: number }) {
-    const spacing = minTimeFor(channel.mps, deps.margin);
+    let spacing = minTimeFor(channel.mps, deps.margin);
     const block = blockSizeFor(channel.mps);
     // Bottleneck paces blocks of `block` consecutive send slots across every worker; this process
     // hands the slots of the blocks it won to its waiting sends, spaced `spacing` ms apart.
@@ -62,6 +72,18 @@ export function createChannelLimiters(deps: { redis: Redis; keys: Keys; margin: 
     // The first limiter stores its settings in Redis for all; make sure a changed mps wins.
     limiter.updateSettings({ minTime, maxConcurrent: null });
     limiter.on('error', (error: unknown) => deps.logger.error({ err: error, channel: channel.id }, 'limiter error'));
+    // The adaptive rate moves minTime (shared in Redis by every worker's limiter) and our spacing.
+    const adaptive = createAdaptiveRate({
+      redis: deps.redis,
+      keys: deps.keys,
+      channelId: channel.id,
+      law: rateLawFor(channel.mps, deps.margin),
+      apply(rate) {
+        spacing = 1000 / rate;
+        limiter.updateSettings({ minTime: spacing * block });
+      },
+      onError: (error) => deps.logger.warn({ err: error, channel: channel.id }, 'adaptive rate refresh failed'),
+    });
     let cooldownUntil = 0;
     const cooldownKey = deps.keys.channelCooldown(channel.id);
     const loaded = deps.redis.get(cooldownKey).then(
@@ -150,14 +172,20 @@ export function createChannelLimiters(deps: { redis: Redis; keys: Keys; margin: 
         await deps.redis.set(cooldownKey, String(until), 'PX', Math.max(1, ms));
         await limiter.publish(`cooldown:${until}`);
       },
+      throttled: (blind) => adaptive.throttled(blind),
+      recordAnswer: (throttled, sentAt) => adaptive.recordAnswer(throttled, sentAt),
+      status() {
+        return { rate: adaptive.rate(), ...adaptive.window() };
+      },
     };
-    return { limiter, api, mps: channel.mps };
+    return { limiter, api, mps: channel.mps, adaptive };
   }
 
   return {
     forChannel(channel) {
       let entry = limiters.get(channel.id);
       if (entry && entry.mps !== channel.mps) {
+        entry.adaptive.close();
         void entry.limiter.disconnect(false);
         entry = undefined;
       }
@@ -168,6 +196,7 @@ export function createChannelLimiters(deps: { redis: Redis; keys: Keys; margin: 
       return entry.api;
     },
     async close() {
+      for (const { adaptive } of limiters.values()) adaptive.close();
       await Promise.all([...limiters.values()].map(({ limiter }) => limiter.stop({ dropWaitingJobs: true }).catch(() => undefined)));
       limiters.clear();
       await connection.disconnect(false);

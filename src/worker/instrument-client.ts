@@ -3,17 +3,34 @@
  * and a run of network failures (360dialog unreachable) cools the whole channel down.
  */
 import type { DialogClient } from '../dialog360/client.ts';
+import type { SendResponse } from '../dialog360/parse-response.ts';
 import type { Metrics } from '../shared/metrics.ts';
+import type { Route } from '../shared/outbound-message.ts';
 import { createChannelBreaker } from './channel-breaker.ts';
 
-/** Wraps `client`; `onOutage` gets the cool-down the breaker asks for. */
-export function instrumentClient(client: DialogClient, metrics: Metrics, onOutage: (coolDownMs: number) => void): DialogClient {
+/** Wraps `client`; `onOutage` gets the cool-down the breaker asks for, `onAnswer` every answer (for the adaptive rate's window). */
+export function instrumentClient(
+  client: DialogClient,
+  metrics: Metrics,
+  onOutage: (coolDownMs: number) => void,
+  onAnswer?: (response: SendResponse, route: Route, ms: number) => void,
+  /** Labels of the channel's in-flight gauge (none: not counted). */
+  channelLabels?: { channel: string },
+): DialogClient {
   const breaker = createChannelBreaker();
   return {
     ...client,
     async send(route, payload) {
       const end = metrics.requestDuration.startTimer({ route });
-      const response = await client.send(route, payload);
+      const started = performance.now();
+      if (channelLabels) metrics.channelInFlight.inc(channelLabels);
+      let response: SendResponse;
+      try {
+        response = await client.send(route, payload);
+      } finally {
+        if (channelLabels) metrics.channelInFlight.dec(channelLabels);
+      }
+      onAnswer?.(response, route, performance.now() - started);
       end({ result: response.kind === 'accepted' ? 'accepted' : response.kind === 'rejected' ? `http_${response.status}` : response.kind });
       const coolDownMs = breaker.record(response);
       if (coolDownMs > 0) onOutage(coolDownMs);

@@ -11,6 +11,7 @@ import { setMaxListeners } from 'node:events';
 import { DelayedError, Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { sendMessage, type SendPolicy, type SendResult } from '../dialog360/send-message.ts';
+import { throttleKind } from '../dialog360/retry-policy.ts';
 import { requeueParked } from '../producer/campaign-actions.ts';
 import type { CampaignStore } from '../shared/campaign-store.ts';
 import type { Campaign } from '../shared/campaign.ts';
@@ -33,6 +34,9 @@ import { createPriorityAging } from './priority-aging.ts';
 import { windowOpeningFor } from './window-gate.ts';
 import { parseFrequencyCap } from '../shared/frequency-cap.ts';
 import { DEFAULT_PRIORITY_AGING_MS } from '../shared/batch-priority.ts';
+import { lanesPerBatch } from './channel-admission.ts';
+import { inFlightBudget } from './rate-control.ts';
+import type { SendSeries } from '../shared/send-series.ts';
 
 export type SendWorkerDeps = {
   config: Config;
@@ -56,6 +60,8 @@ export type SendWorkerDeps = {
   concurrency: number;
   /** How long a ready batch waits before its priority moves up one level (batch-priority.ts). */
   priorityAgingMs?: number;
+  /** Sends per second per campaign, for the report's pacing chart. */
+  series?: SendSeries;
 };
 
 export type SendWorker = {
@@ -69,6 +75,9 @@ const HELD_STATUSES: ReadonlySet<string> = new Set(['held_for_quality_assessment
 
 /** How long wamid → recipient mappings are kept for webhooks: Meta retries webhooks up to 7 days. */
 const WAMID_TTL_SECONDS = 8 * 24 * 3600;
+
+/** In-flight budget over rate × p95 latency: answers vary, and lanes also wait for their slot. */
+const IN_FLIGHT_HEADROOM = 1.5;
 
 /** Counts one finished send by outcome, error code and fallback. */
 function recordSend(metrics: Metrics, channelId: string, result: SendResult): void {
@@ -100,7 +109,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
   // One per worker process: claims and commits of every batch running here share a flush.
   const ledger = createLedgerBatcher(deps.ledger);
 
-  function portsFor(context: ChannelContext): BatchPorts {
+  function portsFor(context: ChannelContext, campaignId: string): BatchPorts {
     return {
       ledger,
       logger,
@@ -125,7 +134,9 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
               await context.limiter.acquire(signal);
               end();
             },
-            onThrottle: (verdict) => context.limiter.coolDown(verdict.waitMs ?? 1_000),
+            // Only the signals that mean stop stop the channel; the others lower its adaptive rate.
+            onThrottle: (verdict) =>
+              verdict.class === 'throttle' && throttleKind(verdict) === 'slow' ? context.limiter.throttled() : context.limiter.coolDown(verdict.waitMs ?? 1_000),
             liteMemory: context.liteMemory,
           },
           { ...policy, signal, deadline },
@@ -133,6 +144,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
           route,
         );
         recordSend(metrics, context.channel.id, result);
+        if (result.status === 'sent') deps.series?.record(campaignId, context.channel.mps);
         return result;
       },
       pause: pauseQuietly,
@@ -173,31 +185,45 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
     // Fairness: if this channel already has its share of batches running, step aside for a
     // moment so other channels' batches get the worker slots.
     const lease = job.id ?? `${campaignId}-${batchIndex}`;
-    const entry = await deps.fairness.enter(context.channel, lease, current.batchSize);
+    const inFlight = inFlightFor(context);
+    const entry = await deps.fairness.enter(context.channel, lease, current.batchSize, inFlight);
     if (!entry.admitted) {
       await job.moveToDelayed(Date.now() + entry.retryInMs, token);
       throw new DelayedError();
     }
     const renew = setInterval(() => void deps.fairness.renew(current.channelId, lease).catch(() => undefined), config.jobLockMs / 2);
     try {
-      return await runBatch(job, token, current, context);
+      return await runBatch(job, token, current, context, lanesPerBatch(inFlight, current.batchSize, config.batchParallelism));
     } finally {
       clearInterval(renew);
       await deps.fairness.release(current.channelId, lease).catch(() => undefined);
     }
   }
 
-  async function runBatch(job: Job<BatchJobData>, token: string | undefined, campaign: Campaign, context: ChannelContext): Promise<{ status: BatchStatus }> {
+  /** The channel's in-flight budget: its current rate × recent p95 latency × headroom (Little's law), bounded. */
+  function inFlightFor(context: ChannelContext): number {
+    // Below 100 ms the lane's own Redis work (claim, commit) dominates the cycle: keep that much.
+    const p95 = Math.max(100, context.latency.p95(500));
+    return inFlightBudget(context.limiter.status().rate, p95, { headroom: IN_FLIGHT_HEADROOM, min: config.batchParallelism, max: config.maxInFlight });
+  }
+
+  async function runBatch(
+    job: Job<BatchJobData>,
+    token: string | undefined,
+    campaign: Campaign,
+    context: ChannelContext,
+    lanes = config.batchParallelism,
+  ): Promise<{ status: BatchStatus }> {
     const { campaignId, batchIndex } = job.data;
     const recipients = await campaigns.loadBatch(campaignId, batchIndex);
     const watch = deps.control.watch(campaignId, campaign.state);
     const signal = AbortSignal.any([watch.signal, deps.shutdown]);
     // Every message in flight listens to this signal (retry waits, limiter waits).
-    setMaxListeners(config.batchParallelism * 4 + 10, signal);
+    setMaxListeners(lanes * 4 + 10, signal);
     let status: BatchStatus;
     try {
-      status = await processBatch(portsFor(context), campaign, recipients, {
-        parallelism: config.batchParallelism,
+      status = await processBatch(portsFor(context, campaignId), campaign, recipients, {
+        parallelism: lanes,
         signal,
         campaignState: watch.state,
       });

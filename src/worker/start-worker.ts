@@ -13,6 +13,9 @@ import { createMetrics, publishMetrics } from '../shared/metrics.ts';
 import { createRedis } from '../shared/redis.ts';
 import { createLedger } from '../ledger/ledger.ts';
 import { createEventsConsumer } from '../webhooks/events-consumer.ts';
+import { cutRateBlind } from './adaptive-rate.ts';
+import { createSendSeries } from '../shared/send-series.ts';
+import { rateLawFor } from './rate-control.ts';
 import { createWebhookStore } from '../webhooks/webhook-store.ts';
 import { createCampaignControl } from './campaign-control.ts';
 import { createChannelAdmission } from './channel-admission.ts';
@@ -67,6 +70,7 @@ async function launch(options: WorkerOptions): Promise<WorkerHandle> {
   for (const connection of [subscriber, bullConnection, fast]) connection.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
   const metrics = createMetrics();
   const publisher = publishMetrics(redis, keys, metrics, 'worker');
+  const series = createSendSeries({ redis, keys, onError: (error) => logger.warn({ err: error }, 'send series flush failed') });
   const limiters = createChannelLimiters({ redis, keys, margin: config.rateMargin, logger });
   const contexts = createChannelContexts({ config, redis, keys, channels: ctx.channels, limiters, metrics, logger });
   const control = createCampaignControl({ redis, subscriber, keys, logger });
@@ -84,13 +88,23 @@ async function launch(options: WorkerOptions): Promise<WorkerHandle> {
     ledger: createLedger(fast, keys),
     queue: ctx.queue,
     contexts,
-    fairness: createFairnessGate({ admission: createChannelAdmission(redis, keys, config.jobLockMs * 2), parallelism: config.batchParallelism }),
+    fairness: createFairnessGate({
+      admission: createChannelAdmission(redis, keys, config.jobLockMs * 2),
+      parallelism: config.batchParallelism,
+      slotsPerWorker: options.concurrency ?? config.workerConcurrency,
+    }),
     control,
     metrics,
     shutdown: shutdown.signal,
     concurrency: options.concurrency ?? config.workerConcurrency,
+    series,
   });
-  const events = createEventsConsumer({ redis: fast, keys, webhooks: createWebhookStore(fast, keys), channels: ctx.channels, metrics, logger, claimIdleMs: config.webhookClaimIdleMs });
+  // A webhook's 130429 lowers the channel's shared rate (blind: the webhook says nothing of how much).
+  const onThrottleSignal = async (channelId: string) => {
+    const channel = (await ctx.channels.list()).find((c) => c.id === channelId);
+    if (channel) await cutRateBlind(redis, keys, channelId, rateLawFor(channel.mps, config.rateMargin));
+  };
+  const events = createEventsConsumer({ redis: fast, keys, webhooks: createWebhookStore(fast, keys), channels: ctx.channels, metrics, logger, claimIdleMs: config.webhookClaimIdleMs, onThrottleSignal });
 
   return {
     ready: () => Promise.all([sender.ready(), events.ready()]).then(() => undefined),
@@ -105,6 +119,7 @@ async function launch(options: WorkerOptions): Promise<WorkerHandle> {
       await Promise.all([sender.close(), events.close()]);
       clearTimeout(force);
       await publisher.stop();
+      await series.close();
       await limiters.close();
       await control.close();
       contexts.close();

@@ -38,9 +38,15 @@ export type PipelineFixture = {
 
 export const PROMO_COMPONENTS = [{ type: 'body', parameters: [{ type: 'text', text: '{{name}}' }] }];
 
-export async function createPipelineFixture(options: { mps: number; sandboxConfig?: Record<string, unknown>; env?: Record<string, string> }): Promise<PipelineFixture> {
+export async function createPipelineFixture(options: {
+  mps: number;
+  sandboxConfig?: Record<string, unknown>;
+  /** More settings of the sandbox's channel (e.g. `inboundMps`). */
+  sandboxChannel?: Record<string, unknown>;
+  env?: Record<string, string>;
+}): Promise<PipelineFixture> {
   const apiKey = `key-${Math.random().toString(36).slice(2)}`;
-  const sandbox = await createSandbox({ config: { channels: [{ apiKey, mps: options.mps }], ...options.sandboxConfig } });
+  const sandbox = await createSandbox({ config: { channels: [{ apiKey, mps: options.mps, ...options.sandboxChannel }], ...options.sandboxConfig } });
   const config = testConfig(options.env);
   const ctx = await createAppContext(config, createLogger({ level: 'silent' }));
   const channelId = 'main';

@@ -24,10 +24,11 @@ function fakeAdmission() {
 
 describe('fairness gate', () => {
   it.each([
-    // mps, batch parallelism, batches of the channel allowed at once (in-flight need at 0.5 s, at least 2)
-    { mps: 10, parallelism: 10, share: 2 },
+    // mps, batch parallelism, batches of the channel allowed at once (in-flight need at 0.5 s over batches of min(100, max(parallelism, need)), at least 2, plus 2 spare)
+    { mps: 10, parallelism: 10, share: 4 },
     { mps: 80, parallelism: 10, share: 4 },
-    { mps: 1000, parallelism: 50, share: 10 },
+    { mps: 1000, parallelism: 50, share: 7 },
+    { mps: 200, parallelism: 16, share: 4 },
   ])('lets $share batches of a $mps msg/s channel in at once, then asks the next to step aside', async ({ mps, parallelism, share }) => {
     const { admission, limits } = fakeAdmission();
     const gate = createFairnessGate({ admission, parallelism, random: () => 0 });
