@@ -7,7 +7,7 @@
  * Idempotent, so a job retried after a partial failure counts nothing twice.
  */
 import { decodeCallbackData } from '../dialog360/callback-data.ts';
-import { isStopButton, isStopKeyword, parseWebhook, type WebhookEvent } from './parse-webhook.ts';
+import { isStopButton, isStopKeyword, parseWebhook } from './parse-webhook.ts';
 import { webhookMetricLabel } from './webhook-metric-label.ts';
 import type { DeliveryKind, WebhookStore } from './webhook-store.ts';
 
@@ -135,5 +135,3 @@ export async function processWebhook(store: WebhookStore, job: WebhookJob, resol
   }
   return outcome;
 }
-
-export type { WebhookEvent };
