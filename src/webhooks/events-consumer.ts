@@ -68,6 +68,9 @@ export function createEventsConsumer(deps: EventsConsumerDeps): EventsConsumer {
   let markReady: () => void = () => undefined;
   const readyPromise = new Promise<void>((resolve) => (markReady = resolve));
 
+  /** The next try of a body after its `attempt`-th: the backoff doubles (capped, as a body may fail for as long as Redis does). */
+  const retryAfter = (attempt: number, now: number): Retry => ({ attempt: attempt + 1, due: now + retryBaseMs * 2 ** Math.min(attempt - 1, 10) });
+
   /** Applies a batch of entries; acknowledges the applied ones, schedules the not-yet ones. */
   async function applyBatch(entries: StreamEntry[], attemptOf: (id: string) => number): Promise<void> {
     if (entries.length === 0) return;
@@ -92,13 +95,13 @@ export function createEventsConsumer(deps: EventsConsumerDeps): EventsConsumer {
       if ('error' in result) {
         // Left pending: retried like a not-yet body (a Redis error is usually brief).
         logger.warn({ err: result.error, entry: id }, 'webhook body not applied; retrying');
-        retries.set(id, { attempt: attempt + 1, due: now + retryBaseMs * 2 ** Math.min(attempt - 1, 10) });
+        retries.set(id, retryAfter(attempt, now));
         continue;
       }
       const { outcome } = result;
       for (const [type, n] of Object.entries(outcome.byKind)) metrics.webhookEvents.inc({ type, stage: 'applied' }, n);
       if (outcome.notYet > 0 && attempt < maxAttempts) {
-        retries.set(id, { attempt: attempt + 1, due: now + retryBaseMs * 2 ** (attempt - 1) });
+        retries.set(id, retryAfter(attempt, now));
         continue;
       }
       if (outcome.notYet > 0) {
