@@ -11,15 +11,14 @@
  * turn, as long as its own round trip used to take.
  */
 import type { Ledger, LedgerOutcome } from '../ledger/ledger.ts';
+import type { BatchPorts } from './process-batch.ts';
 
 type Pending<T> = T & { resolve(applied: boolean): void; reject(error: unknown): void };
 type ClaimRequest = { phone: string; token: string };
 type CommitRequest = { phone: string; token: string | undefined; outcome: LedgerOutcome; now: number };
 
-export type BatchLedger = Pick<Ledger, 'entries' | 'claim' | 'release' | 'commit' | 'orphanToUnknown'>;
-
 /** Wraps a ledger so that claims and commits made in the same event-loop turn share one call per campaign. */
-export function createLedgerBatcher(ledger: Pick<Ledger, 'entries' | 'claimMany' | 'release' | 'commitMany' | 'orphanToUnknown'>): BatchLedger {
+export function createLedgerBatcher(ledger: Pick<Ledger, 'entries' | 'claimMany' | 'release' | 'commitMany' | 'orphanToUnknown'>): BatchPorts['ledger'] {
   let claims = new Map<string, Array<Pending<ClaimRequest>>>();
   let commits = new Map<string, Array<Pending<CommitRequest>>>();
   let scheduled = false;
