@@ -19,6 +19,9 @@ import { classifySendError } from '../dialog360/classify-send-error.ts';
 import { throttleKind } from '../dialog360/retry-policy.ts';
 import { createRedisLiteMemory } from './redis-lite-memory.ts';
 
+/** How often the channel gauges are sampled (the worker publishes its metrics every 2 s). */
+const GAUGE_SAMPLE_MS = 1_000;
+
 export type ChannelContext = { channel: Channel; client: DialogClient; limiter: ChannelLimiter; liteMemory: LiteEligibilityMemory; latency: LatencyWindow };
 
 export type ChannelContexts = {
@@ -43,6 +46,16 @@ export function createChannelContexts(deps: ChannelContextsDeps): ChannelContext
   const { config, logger } = deps;
   const box = createSecretBox(config.secretKey);
   const contexts = new Map<string, ChannelContext & { sealedKey: string }>();
+  // The rate and refused-share gauges are sampled here, off the per-message path: the worker
+  // publishes its metrics every 2 s, so setting them on every answer bought nothing.
+  const sampler = setInterval(() => {
+    for (const { channel, limiter } of contexts.values()) {
+      const status = limiter.status();
+      deps.metrics.channelRate.set({ channel: channel.id }, status.rate);
+      deps.metrics.channelRefused.set({ channel: channel.id }, status.answered > 0 ? status.refused / status.answered : 0);
+    }
+  }, GAUGE_SAMPLE_MS);
+  sampler.unref();
   return {
     async get(channelId) {
       const { channel, sealedKey } = await deps.channels.loadSealed(channelId);
@@ -68,9 +81,6 @@ export function createChannelContexts(deps: ChannelContextsDeps): ChannelContext
           const verdict = response.kind === 'accepted' ? undefined : classifySendError(response, route);
           limiter.recordAnswer(verdict?.class === 'throttle' && throttleKind(verdict) === 'slow', Date.now() - ms);
           if (response.kind !== 'network') latency.record(ms);
-          const status = limiter.status();
-          deps.metrics.channelRate.set(labels, status.rate);
-          deps.metrics.channelRefused.set(labels, status.answered > 0 ? status.refused / status.answered : 0);
         },
         labels,
       );
@@ -86,6 +96,7 @@ export function createChannelContexts(deps: ChannelContextsDeps): ChannelContext
       return context;
     },
     close() {
+      clearInterval(sampler);
       for (const context of contexts.values()) context.client.close();
       contexts.clear();
     },
