@@ -190,7 +190,6 @@ describe('campaigns', () => {
 
   it('refuses a 1 GB upload from its Content-Length at once, without reading it', async () => {
     const { request } = await import('node:http');
-    const started = Date.now();
     const status = await new Promise<number>((resolve, reject) => {
       const req = request(`${apiUrl}/v1/campaigns?channelId=main&template=litecast_promo&language=en`, { method: 'POST', headers: { ...auth, 'content-type': 'text/csv', 'content-length': String(1024 ** 3) } }, (res) => {
         res.resume();
@@ -199,8 +198,9 @@ describe('campaigns', () => {
       req.on('error', reject);
       req.write('phone,name\n4470000000001,A\n');
     });
+    // The client sent one line of a declared 1 GiB and never ends the body: any answer at all means
+    // the server refused it from the Content-Length, without waiting for the bytes.
     expect(status).toBe(413);
-    expect(Date.now() - started).toBeLessThan(2_000);
   });
 
   it('pauses, resumes and exports as CSV with formula cells escaped; lists campaigns with paging', async () => {

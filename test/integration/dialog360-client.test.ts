@@ -78,10 +78,9 @@ describe('client against the sandbox', () => {
 
   it('a timeout (hung response) is ambiguous: unknown by default, never re-sent', async () => {
     sandbox.setFaults([{ to: '441110000005', count: 1, effect: { type: 'hang', ms: 2_000 } }]);
-    const started = Date.now();
     const result = await sendMessage({ client }, policy, message('441110000005'), 'lite');
+    // TIMEOUT (not an answer after the 2 s hang) shows the client's own response timeout fired.
     expect(result).toMatchObject({ status: 'unknown', attempts: 1, verdict: { class: 'retry', code: 'TIMEOUT', ambiguous: true } });
-    expect(Date.now() - started).toBeLessThan(1_900);
     expect(sandbox.messages().filter((m) => m.to === '441110000005')).toHaveLength(0);
   });
 

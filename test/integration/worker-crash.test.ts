@@ -66,10 +66,9 @@ describe('worker crashes and shutdown', () => {
     const id = await f.createCampaign(recipientsCsv(N, phone));
     const first = await f.startWorkerProcess();
     await waitFor(() => f.sandbox.stats().accepted >= 500, { timeoutMs: 30_000, what: '500 accepted' });
-    const stopAt = Date.now();
     first.child.kill('SIGTERM');
+    // 0, not the forced exit's 1: the drain finished on its own.
     expect(await first.exited).toBe(0);
-    expect(Date.now() - stopAt).toBeLessThan(10_000);
     expect(first.output()).toContain('shutting down');
 
     const afterStop = await f.ctx.campaigns.counts(id);

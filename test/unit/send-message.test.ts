@@ -220,11 +220,18 @@ describe('sendMessage', () => {
   it('the signal cuts a retry wait short: aborted, after one failed attempt', async () => {
     const controller = new AbortController();
     const { client, calls } = scriptedClient([metaError(131000, 500), ok()]);
-    setTimeout(() => controller.abort(), 20);
-    const started = Date.now();
-    const result = await sendMessage({ client }, { ...policy, baseDelayMs: 5_000, maxDelayMs: 5_000, signal: controller.signal }, message, 'lite');
+    // The wait ends only through the signal it was given: a retry wait that ignored the signal
+    // would never end (and the test would time out).
+    const waits: Array<{ ms: number; cutBy: AbortSignal | undefined }> = [];
+    const sleep = (ms: number, signal?: AbortSignal) => {
+      waits.push({ ms, cutBy: signal });
+      controller.abort();
+      return new Promise<void>((resolve) => (signal?.aborted ? resolve() : signal?.addEventListener('abort', () => resolve(), { once: true })));
+    };
+    const result = await sendMessage({ client, sleep }, { ...policy, baseDelayMs: 5_000, maxDelayMs: 5_000, signal: controller.signal }, message, 'lite');
     expect(result).toMatchObject({ status: 'aborted', attempts: 1 });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(waits).toEqual([{ ms: expect.any(Number) as number, cutBy: controller.signal }]);
+    expect(waits[0]!.ms).toBeGreaterThanOrEqual(5_000);
     expect(calls).toHaveLength(1);
   });
 
