@@ -14,7 +14,19 @@
 
 /** A terminal outcome to record, with the counters it moves. */
 export type LedgerOutcome =
-  | { outcome: 'sent'; route: 'lite' | 'cloud'; wamid: string; fellBack: boolean; fallbackCode?: string; acceptedAt: number }
+  | {
+      outcome: 'sent';
+      route: 'lite' | 'cloud';
+      wamid: string;
+      fellBack: boolean;
+      fallbackCode?: string;
+      acceptedAt: number;
+      /**
+       * Side counters moved in the same commit (not part of the value): `held` (accepted but held
+       * by Meta's template pacing), `ttlDropped` (a fallback to /messages lost the campaign's TTL).
+       */
+      alsoCount?: ReadonlyArray<'held' | 'ttlDropped'>;
+    }
   | { outcome: 'failed'; code: string; verdictClass: string }
   | { outcome: 'unknown'; code: string }
   | { outcome: 'expired' }
@@ -50,6 +62,7 @@ export function encodeOutcome(outcome: LedgerOutcome, token: string): { value: s
     case 'sent': {
       const counters = ['sent', outcome.route === 'lite' ? 'sentLite' : 'sentCloud'];
       if (outcome.fellBack) counters.push('fallbacks');
+      if (outcome.alsoCount) counters.push(...outcome.alsoCount);
       return { value: `S|${outcome.route}|${outcome.wamid}|${outcome.fellBack ? 1 : 0}|${outcome.fallbackCode ?? ''}|${outcome.acceptedAt}`, counters, errorCode: '' };
     }
     case 'failed':

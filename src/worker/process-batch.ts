@@ -26,12 +26,8 @@ export type BatchPorts = {
   pause(campaignId: string, reason: string): Promise<void>;
   /** Remembers wamid → campaign/recipient for webhooks that do not echo the callback data. */
   recordWamid(wamid: string, campaignId: string, phone: string): Promise<void>;
-  /**
-   * What an accepted answer told about the recipient and the message: the identities Meta knows
-   * the phone by (for opt-outs keyed on them), a `held_for_quality_assessment`/`paused` status, and
-   * a fallback to `/messages` that dropped the campaign's TTL (the Cloud API has no per-message TTL).
-   */
-  noteAccepted?(campaign: Campaign, phone: string, result: Pick<SendResult, 'contact' | 'messageStatus' | 'fellBack'>): Promise<void>;
+  /** What an accepted answer told about the recipient: the identities Meta knows the phone by (for opt-outs keyed on them). */
+  noteAccepted?(campaign: Campaign, phone: string, result: Pick<SendResult, 'contact'>): Promise<void>;
   now(): number;
   /** A unique claim token for one send. */
   newToken(): string;
@@ -152,6 +148,7 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
             fellBack: result.fellBack,
             ...(result.fallback ? { fallbackCode: result.fallback.code } : {}),
             acceptedAt: ports.now(),
+            alsoCount: sideCounters(campaign, result),
           }),
           ports.recordWamid(wamid, id, recipient.p),
           ports.noteAccepted?.(campaign, recipient.p, result),
@@ -201,4 +198,19 @@ export async function processBatch(ports: BatchPorts, campaign: Campaign, recipi
   }
   if (state === 'paused') return 'parked';
   return 'interrupted';
+}
+
+/** `message_status` values of an accepted send that Meta holds back (template pacing): sent by us, not yet by Meta. */
+const HELD_STATUSES: ReadonlySet<string> = new Set(['held_for_quality_assessment', 'paused']);
+
+/**
+ * The side counters an accepted send moves with its commit: `held` when Meta holds it back, and
+ * `ttlDropped` when it fell back to `/messages`, which takes no per-message TTL, in a campaign
+ * that has one.
+ */
+export function sideCounters(campaign: Pick<Campaign, 'ttlSeconds'>, result: Pick<SendResult, 'messageStatus' | 'fellBack'>): Array<'held' | 'ttlDropped'> {
+  const counters: Array<'held' | 'ttlDropped'> = [];
+  if (result.messageStatus !== undefined && HELD_STATUSES.has(result.messageStatus)) counters.push('held');
+  if (result.fellBack && campaign.ttlSeconds !== undefined) counters.push('ttlDropped');
+  return counters;
 }

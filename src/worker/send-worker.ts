@@ -70,9 +70,6 @@ export type SendWorker = {
   close(force?: boolean): Promise<void>;
 };
 
-/** `message_status` values of an accepted answer that mean Meta holds the message (template pacing). */
-const HELD_STATUSES: ReadonlySet<string> = new Set(['held_for_quality_assessment', 'paused']);
-
 /** How long wamid → recipient mappings are kept for webhooks: Meta retries webhooks up to 7 days. */
 const WAMID_TTL_SECONDS = 8 * 24 * 3600;
 
@@ -119,10 +116,6 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
       suppressed: (channelId, phones) => suppression.suppressed(channelId, phones),
       async noteAccepted(campaign, phone, result) {
         if (result.contact) await suppression.learn(campaign.channelId, phone, result.contact);
-        // Accepted but not sent yet (template pacing): counted apart from the sends, not instead.
-        if (result.messageStatus && HELD_STATUSES.has(result.messageStatus)) await deps.redis.hincrby(keys.campaignCounts(campaign.id), 'held', 1);
-        // /messages takes no message_send_ttl_seconds: the fallback went out without the campaign's TTL.
-        if (result.fellBack && campaign.ttlSeconds !== undefined) await deps.redis.hincrby(keys.campaignCounts(campaign.id), 'ttlDropped', 1);
       },
       async send(message, route, { signal, deadline, claim }) {
         const result = await sendMessage(

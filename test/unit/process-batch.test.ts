@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { SendResult } from '../../src/dialog360/send-message.ts';
 import type { Campaign, CampaignState } from '../../src/shared/campaign.ts';
-import { processBatch, type BatchPorts } from '../../src/worker/process-batch.ts';
+import { processBatch, sideCounters, type BatchPorts } from '../../src/worker/process-batch.ts';
 import { createFakeLedger } from '../support/fake-ledger.ts';
 
 const campaign: Campaign = {
@@ -88,5 +88,17 @@ describe('processBatch', () => {
     const { p } = ports(ledger, sent);
     expect(await processBatch(p, campaign, recipients, { ...running, signal: controller.signal })).toBe('interrupted');
     expect(values.size).toBe(0);
+  });
+});
+
+describe('sideCounters: what an accepted send also counts, in the same commit', () => {
+  it.each([
+    [{ ttlSeconds: 43_200 }, { messageStatus: 'accepted', fellBack: false }, []],
+    [{ ttlSeconds: 43_200 }, { messageStatus: 'held_for_quality_assessment', fellBack: false }, ['held']],
+    [{ ttlSeconds: 43_200 }, { messageStatus: 'paused', fellBack: true }, ['held', 'ttlDropped']],
+    [{ ttlSeconds: undefined }, { fellBack: true }, []],
+    [{ ttlSeconds: 86_400 }, { fellBack: true }, ['ttlDropped']],
+  ] as const)('campaign %o, answer %o → %o', (campaign, result, expected) => {
+    expect(sideCounters(campaign, result)).toEqual(expected);
   });
 });
