@@ -1,7 +1,7 @@
 /**
  * Every Lua script under src/ is written the same way: named `<name>-<keys>.lua`, opening with a
  * header that lists each of its KEYS and says what it returns, and registered under a command name
- * no other script takes.
+ * no other script takes. And no file outside src/ledger spells a ledger value.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -25,5 +25,23 @@ describe('Lua script files', () => {
     for (let i = 1; i <= numberOfKeys; i++) expect(header).toContain(`KEYS[${i}]`);
     expect(header).not.toContain(`KEYS[${numberOfKeys + 1}]`);
     expect(header).toMatch(/Returns /);
+  });
+});
+
+describe('ledger values', () => {
+  // A ledger value starts with one of these state letters and a bar (`S|lite|…`, `C|token`…); only
+  // src/ledger/ledger-value.ts may spell one, in TypeScript or in Lua.
+  const LEDGER_VALUE_LITERAL = /['"`][SCUFQ]\|/;
+  const sources = readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => /\.(ts|lua)$/.test(f) && !f.startsWith('ledger/'));
+
+  it.each(sources)('%s builds or parses no ledger value', (file) => {
+    const text = readFileSync(new URL(file, src), 'utf8');
+    expect(text).not.toMatch(LEDGER_VALUE_LITERAL);
+    expect(text).not.toMatch(/\.\.\s*['"]\|['"]/);
+  });
+
+  it('the rule would catch a value spelt elsewhere', () => {
+    expect("redis.call('HSET', k, p, 'S|' .. route)").toMatch(LEDGER_VALUE_LITERAL);
+    expect("if (value.startsWith('C|'))").toMatch(LEDGER_VALUE_LITERAL);
   });
 });
