@@ -158,8 +158,19 @@ describe('a consumer killed mid-batch', () => {
     }
     await ensureGroup(redis, t.keys);
     const worker = await startLitecast(['worker'], childEnv(t.config, { LITECAST_WEBHOOK_CLAIM_IDLE_MS: '60000' }), 'worker ready');
-    // Kill it once it has applied some but not all: it holds a batch read and not acknowledged.
+    // Kill it once it has applied some but not all, while it holds a batch read and not
+    // acknowledged: freeze it (SIGSTOP) and look; between two batches, let it run and look again.
     await waitFor(async () => (await t.campaigns.counts(C)).delivered > 0, { what: 'the child applying', intervalMs: 5 });
+    await waitFor(
+      async () => {
+        worker.child.kill('SIGSTOP');
+        const [held] = (await redis.xpending(t.keys.webhookStream, t.keys.webhookGroup)) as [number];
+        if (held > 0) return true;
+        worker.child.kill('SIGCONT');
+        return false;
+      },
+      { what: 'the child frozen holding an unacknowledged batch', intervalMs: 2 },
+    );
     worker.child.kill('SIGKILL');
     await worker.exited;
     const [pendingAtKill] = (await redis.xpending(t.keys.webhookStream, t.keys.webhookGroup)) as [number];
