@@ -66,6 +66,11 @@ export function throttleKind(verdict: Pick<Verdict, 'code' | 'retryAfter'>): 'st
   return STOP_CODES.has(verdict.code) ? 'stop' : 'slow';
 }
 
+/** A throttle that lowers the channel's adaptive rate (and retries the message shortly) rather than stopping the channel. */
+export function isSlowThrottle(verdict: Pick<Verdict, 'class' | 'code' | 'retryAfter'>): boolean {
+  return verdict.class === 'throttle' && throttleKind(verdict) === 'slow';
+}
+
 /** The short wait before a message refused by a `slow` throttle goes back to the limiter: 100–300 ms. */
 export function slowThrottleDelay(random: () => number = Math.random): number {
   return Math.round(100 + 200 * random());

@@ -14,7 +14,7 @@ import { classifySendError, type Verdict } from './classify-send-error.ts';
 import type { DialogClient } from './client.ts';
 import type { MessagePayload } from './message-payload.ts';
 import type { SendContact } from './parse-response.ts';
-import { backoffDelay, endFor, isChannelWide, messageRetryDelay, pairLimitDelay, slowThrottleDelay, throttleKind, type RetryPolicy } from './retry-policy.ts';
+import { backoffDelay, endFor, isChannelWide, isSlowThrottle, messageRetryDelay, pairLimitDelay, slowThrottleDelay, type RetryPolicy } from './retry-policy.ts';
 
 /** What the send path needs from the outside world; each is optional so unit tests pass only what they use. */
 export type SendPorts = {
@@ -145,7 +145,7 @@ async function sendOnRoute(ports: SendPorts, policy: SendPolicy, route: Route, p
     else if (!ports.onThrottle) await sleep(waitVerdict.waitMs ?? policy.baseDelayMs, policy.signal);
     // A `slow` throttle lowered the channel's rate instead of stopping it: this message waits a
     // moment, so it does not take the very next slot of a channel that is just over its limit.
-    else if (verdict.class === 'throttle' && throttleKind(verdict) === 'slow') await sleep(slowThrottleDelay(random), policy.signal);
+    else if (isSlowThrottle(verdict)) await sleep(slowThrottleDelay(random), policy.signal);
     // Nothing was accepted by the failed attempt, so stopping here is safe.
     if (policy.signal?.aborted) return { status: 'aborted', attempts, verdict: waitVerdict };
     if (now() >= retryUntil) return { status: 'failed', attempts, verdict };

@@ -16,7 +16,7 @@ import type { ChannelLimiter, ChannelLimiters } from './channel-limiter.ts';
 import { instrumentClient } from './instrument-client.ts';
 import { createLatencyWindow, type LatencyWindow } from './latency-window.ts';
 import { classifySendError } from '../dialog360/classify-send-error.ts';
-import { throttleKind } from '../dialog360/retry-policy.ts';
+import { isSlowThrottle } from '../dialog360/retry-policy.ts';
 import { createRedisLiteMemory } from './redis-lite-memory.ts';
 
 /** How often the channel gauges are sampled (the worker publishes its metrics every 2 s). */
@@ -79,7 +79,7 @@ export function createChannelContexts(deps: ChannelContextsDeps): ChannelContext
         (response, route, ms) => {
           // The adaptive rate's window: every answer, and whether it was a `slow` throttle.
           const verdict = response.kind === 'accepted' ? undefined : classifySendError(response, route);
-          limiter.recordAnswer(verdict?.class === 'throttle' && throttleKind(verdict) === 'slow', Date.now() - ms);
+          limiter.recordAnswer(verdict !== undefined && isSlowThrottle(verdict), Date.now() - ms);
           if (response.kind !== 'network') latency.record(ms);
         },
         labels,

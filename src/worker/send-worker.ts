@@ -11,7 +11,7 @@ import { setMaxListeners } from 'node:events';
 import { DelayedError, Worker, type Job, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { sendMessage, type SendPolicy, type SendResult } from '../dialog360/send-message.ts';
-import { throttleKind } from '../dialog360/retry-policy.ts';
+import { isSlowThrottle } from '../dialog360/retry-policy.ts';
 import { requeueParked } from '../producer/campaign-actions.ts';
 import type { CampaignStore } from '../shared/campaign-store.ts';
 import type { Campaign } from '../shared/campaign.ts';
@@ -129,7 +129,7 @@ export function createSendWorker(deps: SendWorkerDeps): SendWorker {
             },
             // Only the signals that mean stop stop the channel; the others lower its adaptive rate.
             onThrottle: (verdict) =>
-              verdict.class === 'throttle' && throttleKind(verdict) === 'slow' ? context.limiter.throttled() : context.limiter.coolDown(verdict.waitMs ?? 1_000),
+              isSlowThrottle(verdict) ? context.limiter.throttled() : context.limiter.coolDown(verdict.waitMs ?? 1_000),
             liteMemory: context.liteMemory,
           },
           { ...policy, signal, deadline },
