@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const LITE = 'key-lite';
 const FALLBACK = 'key-fallback';
@@ -142,13 +143,6 @@ const values = () => deliveries.flatMap((d) => d.body.entry.flatMap((e) => e.cha
 const statusesOf = (wamid: string) => values().flatMap((v) => v.statuses ?? []).filter((s) => s.id === wamid);
 const clicks = () => values().flatMap((v) => v.user_actions ?? []);
 
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!condition()) {
-    if (performance.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe('status webhooks', () => {
   it('plays out sent, delivered, read and a click with marketing_lite pricing on the lite route', async () => {
