@@ -32,10 +32,11 @@ export const FULL: Scale = {
   // One channel limited to 5,000 msg/s: the send goes as fast as the machine can (the reference for
   // "≥ 3× the peak send rate"). Then, 3 statuses per recipient: 9,000 recipients in 540 POSTs of 50
   // as fast as acknowledged; 10,000 in 600 POSTs of 50 paced at the target rate (≈ 3 s at 10,000
-  // events/s); 5,000 in 15,000 POSTs of 1 over 64 connections (as 360dialog posts one status per
-  // POST from many at once), after the same POSTs to a trivial server as the reference.
+  // events/s); 10,000 in 30,000 POSTs of 1 over 64 connections (as 360dialog posts one status per
+  // POST from many at once), after the same POSTs to a trivial server as the reference; 6,000 in
+  // 18,000 POSTs of 1 paced at the target rate (≈ 1.8 s at 10,000 events/s).
   webhooks: {
-    recipients: 25_000,
+    recipients: 36_000,
     sendMps: 5_000,
     workers: 2,
     connections: 8,
@@ -43,7 +44,8 @@ export const FULL: Scale = {
     runs: [
       { label: '50 per POST', recipients: 9_000, statusesPerPost: 50 },
       { label: '50 per POST, paced', recipients: 10_000, statusesPerPost: 50, paced: true },
-      { label: '1 per POST', recipients: 5_000, statusesPerPost: 1, connections: 64, rawReference: true },
+      { label: '1 per POST', recipients: 10_000, statusesPerPost: 1, connections: 64, rawReference: true },
+      { label: '1 per POST, paced', recipients: 6_000, statusesPerPost: 1, connections: 64, paced: true },
     ],
   },
   // Per configuration: 12,000 messages on 4 channels (≈ 6–8 s at this machine's rate) and 6,000 on
@@ -57,15 +59,16 @@ export const QUICK: Scale = {
   throughput: { channels: 10, mpsPerChannel: 1_000, recipientsPerChannel: 1_000, workers: 2 },
   intake: { large: 100_000, small: 10_000 },
   webhooks: {
-    recipients: 5_000,
+    recipients: 8_000,
     sendMps: 5_000,
     workers: 2,
     connections: 8,
     warmupRecipients: 300,
     runs: [
-      { label: '50 per POST', recipients: 2_000, statusesPerPost: 50 },
+      { label: '50 per POST', recipients: 1_500, statusesPerPost: 50 },
       { label: '50 per POST, paced', recipients: 1_700, statusesPerPost: 50, paced: true },
-      { label: '1 per POST', recipients: 1_000, statusesPerPost: 1, connections: 64, rawReference: true },
+      { label: '1 per POST', recipients: 3_000, statusesPerPost: 1, connections: 64, rawReference: true },
+      { label: '1 per POST, paced', recipients: 1_500, statusesPerPost: 1, connections: 64, paced: true },
     ],
   },
   scaling: { workerCounts: [1, 2], cluster: false, aggregate: { channels: 4, mpsPerChannel: 1_000, recipientsPerChannel: 1_500 }, rate: { mps: 1_000, recipients: 3_000 } },

@@ -10,7 +10,7 @@ import { createChannelStore, type ChannelStore } from './channel-store.ts';
 import type { Config } from './config.ts';
 import { createKeys, type Keys } from './keys.ts';
 import { createLedger, type Ledger } from '../ledger/ledger.ts';
-import { assertRedisReachable, createRedis } from './redis.ts';
+import { assertRedisReachable, createRedis, FAIL_FAST_OPTIONS } from './redis.ts';
 import { createSecretBox } from './secret-box.ts';
 import { createSendQueue, type BatchJobData } from './send-queue.ts';
 
@@ -37,7 +37,7 @@ export type AppContextOptions = {
 /** Connects to Redis (failing fast with how to start it) and builds the stores. */
 export async function createAppContext(config: Config, logger: Logger, options: AppContextOptions = {}): Promise<AppContext> {
   await assertRedisReachable(config.redisUrl);
-  const redis = createRedis(config.redisUrl, 'command', options.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false } : {});
+  const redis = createRedis(config.redisUrl, 'command', options.failFast ? FAIL_FAST_OPTIONS : {});
   redis.on('error', (error) => logger.debug({ err: error }, 'redis connection error'));
   // Without an offline queue, commands before the connection is ready would fail.
   if (options.failFast && redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));

@@ -62,6 +62,12 @@ function commonOptions(role: RedisRole): RedisOptions {
   };
 }
 
+/**
+ * A connection that fails commands at once while Redis is unreachable instead of queueing them
+ * until it is back: the API wants this, as a request must not take effect after its client gave up.
+ */
+export const FAIL_FAST_OPTIONS: RedisOptions = { enableOfflineQueue: false, maxRetriesPerRequest: 0, autoResendUnfulfilledCommands: false };
+
 /** Creates a connection for the given role. The caller owns it and must `quit()` it. */
 export function createRedis(url: string, role: RedisRole = 'command', extra: RedisOptions = {}): RedisClient {
   const parsed = parseRedisUrl(url);

@@ -7,7 +7,7 @@
  * Idempotent, so a job retried after a partial failure counts nothing twice.
  */
 import { decodeCallbackData } from '../dialog360/callback-data.ts';
-import { isStopButton, isStopKeyword, parseWebhook } from './parse-webhook.ts';
+import { isStopButton, isStopKeyword, parseWebhook, type WebhookEvent } from './parse-webhook.ts';
 import { webhookMetricLabel } from './webhook-metric-label.ts';
 import type { DeliveryKind, WebhookStore } from './webhook-store.ts';
 
@@ -36,102 +36,165 @@ export type ThrottleSignal = (channelId: string, code: string) => Promise<void>;
 /** Error codes in `value.errors` that mean the number is over its throughput. */
 const THROTTLE_SIGNAL_CODES: ReadonlySet<string> = new Set(['130429']);
 
-export async function processWebhook(store: WebhookStore, job: WebhookJob, resolveChannel: ChannelResolver, onThrottleSignal?: ThrottleSignal): Promise<ProcessOutcome> {
-  const outcome: ProcessOutcome = { applied: 0, duplicates: 0, unmatched: 0, notYet: 0, byKind: {} };
-  let body: unknown;
-  try {
-    body = JSON.parse(job.body);
-  } catch {
-    // The API refuses bodies that are not JSON; anything else that slips through is kept, not applied.
-    await store.keepUnmatched(job.body.slice(0, 2_000), 'invalid-json');
-    outcome.unmatched += 1;
-    return outcome;
-  }
-  const channelFor = async (event: { phoneNumberId?: string }) => job.channelId ?? (await resolveChannel(event.phoneNumberId));
+/** A delivery status of a body, with the body it came in. */
+type StatusOfBody = { body: number; event: Extract<WebhookEvent, { kind: 'status' }>; kind: DeliveryKind };
 
-  for (const event of parseWebhook(body)) {
-    const kindKey = webhookMetricLabel(event);
-    outcome.byKind[kindKey] = (outcome.byKind[kindKey] ?? 0) + 1;
-    switch (event.kind) {
-      case 'status': {
-        const kind: DeliveryKind | undefined = DELIVERY_KINDS.has(event.status) ? (event.status as DeliveryKind) : undefined;
-        if (!kind) break;
-        const target = decodeCallbackData(event.callbackData) ?? (await store.lookupWamid(event.wamid));
-        if (!target) {
-          await store.keepUnmatched(event, 'no-campaign');
-          outcome.unmatched += 1;
-          break;
-        }
-        const result = await store.apply(target.campaignId, target.phone, kind, {
-          receivedAt: job.receivedAt,
-          wamid: event.wamid,
-          ...(event.pricingCategory ? { category: event.pricingCategory } : {}),
-          ...(event.errorCode ? { errorCode: event.errorCode } : {}),
-        });
+const emptyOutcome = (): ProcessOutcome => ({ applied: 0, duplicates: 0, unmatched: 0, notYet: 0, byKind: {} });
+
+/** Applies one body (processWebhooks with one job). */
+export async function processWebhook(store: WebhookStore, job: WebhookJob, resolveChannel: ChannelResolver, onThrottleSignal?: ThrottleSignal): Promise<ProcessOutcome> {
+  const [result] = await processWebhooks(store, [job], resolveChannel, onThrottleSignal);
+  if (!result || 'error' in result) throw result?.error ?? new Error('webhook body not applied');
+  return result;
+}
+
+/**
+ * Applies several bodies at once. Their delivery statuses go to the store together, one call per
+ * campaign (one ledger read and one script for all of them, in the bodies' order); everything else
+ * (clicks, opt-outs, template events, errors) is applied event by event. One result per body: its
+ * outcome, or the error that kept it from being applied (it is then retried whole; applying twice
+ * counts nothing twice).
+ */
+export async function processWebhooks(store: WebhookStore, jobs: readonly WebhookJob[], resolveChannel: ChannelResolver, onThrottleSignal?: ThrottleSignal): Promise<Array<ProcessOutcome | { error: unknown }>> {
+  const outcomes = jobs.map(emptyOutcome);
+  const errors: unknown[] = jobs.map(() => undefined);
+  const fail = (body: number) => (error: unknown) => {
+    errors[body] ??= error;
+  };
+  const statuses: StatusOfBody[] = [];
+  const others: Array<Promise<void>> = [];
+  jobs.forEach((job, body) => {
+    const outcome = outcomes[body] as ProcessOutcome;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(job.body);
+    } catch {
+      // The API refuses bodies that are not JSON; anything else that slips through is kept, not applied.
+      others.push(store.keepUnmatched(job.body.slice(0, 2_000), 'invalid-json').catch(fail(body)));
+      outcome.unmatched += 1;
+      return;
+    }
+    for (const event of parseWebhook(parsed)) {
+      const kindKey = webhookMetricLabel(event);
+      outcome.byKind[kindKey] = (outcome.byKind[kindKey] ?? 0) + 1;
+      if (event.kind === 'status') {
+        if (DELIVERY_KINDS.has(event.status)) statuses.push({ body, event, kind: event.status as DeliveryKind });
+      } else {
+        others.push(applyOther(store, job, event, outcome, resolveChannel, onThrottleSignal).catch(fail(body)));
+      }
+    }
+  });
+  await Promise.all([applyStatuses(store, jobs, statuses, outcomes).catch((error: unknown) => statuses.forEach((s) => fail(s.body)(error))), ...others]);
+  return outcomes.map((outcome, body) => (errors[body] !== undefined ? { error: errors[body] } : outcome));
+}
+
+/** The delivery statuses of a batch of bodies: matched to their campaigns, applied one call per campaign. */
+async function applyStatuses(store: WebhookStore, jobs: readonly WebhookJob[], statuses: readonly StatusOfBody[], outcomes: ProcessOutcome[]): Promise<void> {
+  if (statuses.length === 0) return;
+  const targets = await Promise.all(statuses.map(async ({ event }) => decodeCallbackData(event.callbackData) ?? (await store.lookupWamid(event.wamid))));
+  const byCampaign = new Map<string, number[]>();
+  const followUps: Array<Promise<void>> = [];
+  statuses.forEach((status, i) => {
+    const target = targets[i];
+    if (target) {
+      const list = byCampaign.get(target.campaignId) ?? [];
+      list.push(i);
+      byCampaign.set(target.campaignId, list);
+      return;
+    }
+    followUps.push(store.keepUnmatched(status.event, 'no-campaign'));
+    (outcomes[status.body] as ProcessOutcome).unmatched += 1;
+  });
+  await Promise.all(
+    [...byCampaign].map(async ([campaignId, members]) => {
+      const results = await store.applyMany(
+        campaignId,
+        members.map((i) => {
+          const { event, kind, body } = statuses[i] as StatusOfBody;
+          return {
+            phone: (targets[i] as { phone: string }).phone,
+            kind,
+            receivedAt: (jobs[body] as WebhookJob).receivedAt,
+            wamid: event.wamid,
+            ...(event.pricingCategory ? { category: event.pricingCategory } : {}),
+            ...(event.errorCode ? { errorCode: event.errorCode } : {}),
+          };
+        }),
+      );
+      members.forEach((i, k) => {
+        const { event, kind, body } = statuses[i] as StatusOfBody;
+        const outcome = outcomes[body] as ProcessOutcome;
+        const result = results[k];
         if (result === 'OK') outcome.applied += 1;
         else if (result === 'DUP') outcome.duplicates += 1;
         else if (result === 'NOT_YET') outcome.notYet += 1;
         else {
-          await store.keepUnmatched(event, 'no-send');
+          followUps.push(store.keepUnmatched(event, 'no-send'));
           outcome.unmatched += 1;
         }
         // 131050: the user had stopped marketing messages; an opt-out like any other.
         if (kind === 'failed' && event.errorCode === OPTED_OUT_CODE && result !== 'NOT_YET') {
-          const channelId = await store.channelOf(target.campaignId);
-          if (channelId) await store.suppress(channelId, target.phone, true);
+          const phone = (targets[i] as { phone: string }).phone;
+          followUps.push(store.channelOf(campaignId).then((channelId) => (channelId ? store.suppress(channelId, phone, true) : undefined)));
         }
-        break;
+      });
+    }),
+  );
+  await Promise.all(followUps);
+}
+
+/** Everything but a delivery status: clicks, opt-outs, template events, errors. */
+async function applyOther(store: WebhookStore, job: WebhookJob, event: Exclude<WebhookEvent, { kind: 'status' }>, outcome: ProcessOutcome, resolveChannel: ChannelResolver, onThrottleSignal?: ThrottleSignal): Promise<void> {
+  const channelFor = async (e: { phoneNumberId?: string }) => job.channelId ?? (await resolveChannel(e.phoneNumberId));
+  switch (event.kind) {
+    case 'click': {
+      // Meta's click names no recipient: counted on the channel, attributed to campaigns as an estimate.
+      const channelId = await channelFor(event);
+      if (!channelId) {
+        await store.keepUnmatched(event, 'no-channel');
+        outcome.unmatched += 1;
+        return;
       }
-      case 'click': {
-        // Meta's click names no recipient: counted on the channel, attributed to campaigns as an estimate.
-        const channelId = await channelFor(event);
-        if (!channelId) {
-          await store.keepUnmatched(event, 'no-channel');
-          outcome.unmatched += 1;
-          break;
-        }
-        const counted = await store.countClick(channelId, { timestampMs: event.timestampMs, receivedAt: job.receivedAt, ...(event.clickId ? { clickId: event.clickId } : {}), ...(event.trackingToken ? { trackingToken: event.trackingToken } : {}) });
-        if (counted) outcome.applied += 1;
-        else outcome.duplicates += 1;
-        break;
-      }
-      case 'preference':
-      case 'inbound':
-      case 'button': {
-        const stop = event.kind === 'preference' ? event.value === 'stop' : event.kind === 'button' ? isStopButton(event.payload, event.text) : isStopKeyword(event.text);
-        const resume = event.kind === 'preference' && event.value === 'resume';
-        if (!stop && !resume) break;
-        if (event.kind === 'preference' && event.category !== '' && event.category !== 'marketing_messages') break;
-        // A button tap names the template message it belongs to: that send knows the phone.
-        const tapped = event.kind === 'button' && event.contextWamid ? await store.lookupWamid(event.contextWamid) : undefined;
-        const channelId = (await channelFor(event)) ?? (tapped ? await store.channelOf(tapped.campaignId) : undefined);
-        if (!channelId) {
-          await store.keepUnmatched(event, 'no-channel');
-          outcome.unmatched += 1;
-          break;
-        }
-        await store.suppress(channelId, event.recipient, stop);
-        if (event.userId && event.userId !== event.recipient) await store.suppress(channelId, event.userId, stop);
-        if (tapped) await store.suppress(channelId, tapped.phone, stop);
-        outcome.applied += 1;
-        break;
-      }
-      case 'template-status': {
-        if (!TEMPLATE_STOPPED.has(event.event)) break;
-        const reason = `template ${event.templateName}${event.language ? ` (${event.language})` : ''} ${event.event} by Meta${event.reason ? `: ${event.reason}` : ''}`;
-        const paused = await store.pauseTemplateUsers(job.channelId, { name: event.templateName, ...(event.language ? { language: event.language } : {}) }, reason);
-        outcome.applied += paused.length;
-        break;
-      }
-      case 'error': {
-        if (!onThrottleSignal || !THROTTLE_SIGNAL_CODES.has(event.code)) break;
-        const channelId = await channelFor(event);
-        if (channelId) await onThrottleSignal(channelId, event.code);
-        break;
-      }
-      case 'other':
-        break;
+      const counted = await store.countClick(channelId, { timestampMs: event.timestampMs, receivedAt: job.receivedAt, ...(event.clickId ? { clickId: event.clickId } : {}), ...(event.trackingToken ? { trackingToken: event.trackingToken } : {}) });
+      if (counted) outcome.applied += 1;
+      else outcome.duplicates += 1;
+      return;
     }
+    case 'preference':
+    case 'inbound':
+    case 'button': {
+      const stop = event.kind === 'preference' ? event.value === 'stop' : event.kind === 'button' ? isStopButton(event.payload, event.text) : isStopKeyword(event.text);
+      const resume = event.kind === 'preference' && event.value === 'resume';
+      if (!stop && !resume) return;
+      if (event.kind === 'preference' && event.category !== '' && event.category !== 'marketing_messages') return;
+      // A button tap names the template message it belongs to: that send knows the phone.
+      const tapped = event.kind === 'button' && event.contextWamid ? await store.lookupWamid(event.contextWamid) : undefined;
+      const channelId = (await channelFor(event)) ?? (tapped ? await store.channelOf(tapped.campaignId) : undefined);
+      if (!channelId) {
+        await store.keepUnmatched(event, 'no-channel');
+        outcome.unmatched += 1;
+        return;
+      }
+      await store.suppress(channelId, event.recipient, stop);
+      if (event.userId && event.userId !== event.recipient) await store.suppress(channelId, event.userId, stop);
+      if (tapped) await store.suppress(channelId, tapped.phone, stop);
+      outcome.applied += 1;
+      return;
+    }
+    case 'template-status': {
+      if (!TEMPLATE_STOPPED.has(event.event)) return;
+      const reason = `template ${event.templateName}${event.language ? ` (${event.language})` : ''} ${event.event} by Meta${event.reason ? `: ${event.reason}` : ''}`;
+      const paused = await store.pauseTemplateUsers(job.channelId, { name: event.templateName, ...(event.language ? { language: event.language } : {}) }, reason);
+      outcome.applied += paused.length;
+      return;
+    }
+    case 'error': {
+      if (!onThrottleSignal || !THROTTLE_SIGNAL_CODES.has(event.code)) return;
+      const channelId = await channelFor(event);
+      if (channelId) await onThrottleSignal(channelId, event.code);
+      return;
+    }
+    case 'other':
+      return;
   }
-  return outcome;
 }

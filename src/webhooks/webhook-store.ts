@@ -20,10 +20,12 @@ import { createSuppressionStore } from '../shared/suppression-store.ts';
 /** Ratio between consecutive latency histogram buckets. */
 export const LATENCY_BUCKET_RATIO = 1.25;
 
-const SCRIPTS = { applyEvent: new URL('./apply-event-3.lua', import.meta.url) };
+const SCRIPTS = { applyEvents: new URL('./apply-events-3.lua', import.meta.url) };
 
 export type ApplyResult = 'OK' | 'DUP' | 'NOT_YET' | 'NO_SEND';
 export type DeliveryKind = 'sent' | 'delivered' | 'read' | 'failed' | 'click';
+/** One status or click for a recipient of a campaign. */
+export type DeliveryEvent = { phone: string; kind: DeliveryKind; receivedAt: number; category?: string; errorCode?: string; wamid?: string };
 
 /** A recipient's delivery record, as kept in the campaign's events hash. */
 export type DeliveryRecord = { g?: 'lite' | 'cloud' | 'fallback' | 'liteViaCloud'; d?: number; r?: number; c?: number; f?: string };
@@ -42,13 +44,47 @@ export function createWebhookStore(redis: Redis, keys: Keys) {
   const statsKey = keys.webhookStats;
   const unmatchedKey = keys.webhookUnmatched;
 
-  return {
+  const store = {
+    /**
+     * Applies statuses and clicks of one campaign, in order: one read of the ledger for all their
+     * recipients and one script call for those whose send is `sent`. A claim means the send's
+     * commit has not landed yet (`NOT_YET`: the body retries); an `unknown` is confirmed as sent
+     * first (apply, one event at a time); anything but a send is `NO_SEND`. One result per event.
+     */
+    async applyMany(campaignId: string, events: readonly DeliveryEvent[]): Promise<ApplyResult[]> {
+      const phones = [...new Set(events.map((e) => e.phone))];
+      const entries = await ledger.entries(campaignId, phones);
+      const entryOf = new Map(phones.map((phone, i) => [phone, entries[i] ?? ({ state: 'pending' } as const)]));
+      const results: ApplyResult[] = new Array<ApplyResult>(events.length).fill('NO_SEND');
+      const scripted: number[] = [];
+      const args: string[] = [String(LATENCY_BUCKET_RATIO)];
+      const unknown: number[] = [];
+      events.forEach((event, i) => {
+        const entry = entryOf.get(event.phone) ?? { state: 'pending' };
+        if (entry.state === 'claimed') results[i] = 'NOT_YET';
+        else if (entry.state === 'unknown') unknown.push(i);
+        else if (entry.state === 'sent') {
+          scripted.push(i);
+          args.push(event.phone, event.kind, String(event.receivedAt), event.category ?? '', event.errorCode ?? '', entry.route, entry.fellBack ? '1' : '0', entry.acceptedAt ? String(entry.acceptedAt) : '');
+        }
+      });
+      if (scripted.length > 0) {
+        const applied = (await run('applyEvents', [keys.campaignEvents(campaignId), keys.campaignCounts(campaignId), keys.campaignFunnel(campaignId)], args)) as ApplyResult[];
+        scripted.forEach((at, k) => (results[at] = applied[k] ?? 'NO_SEND'));
+      }
+      // Rare (a send whose answer was lost): one at a time, in order, each confirming first.
+      for (const i of unknown) {
+        const { phone, kind, ...event } = events[i] as DeliveryEvent;
+        results[i] = await store.apply(campaignId, phone, kind, event);
+      }
+      return results;
+    },
     /**
      * Applies a status or click to a recipient. Its send is read from the ledger: a claim means the
      * send's commit has not landed yet (`NOT_YET`: the job retries); an `unknown` is confirmed as
      * sent first, through the ledger; anything but a send is `NO_SEND`.
      */
-    async apply(campaignId: string, phone: string, kind: DeliveryKind, event: { receivedAt: number; category?: string; errorCode?: string; wamid?: string }): Promise<ApplyResult> {
+    async apply(campaignId: string, phone: string, kind: DeliveryKind, event: Omit<DeliveryEvent, 'phone' | 'kind'>): Promise<ApplyResult> {
       for (let attempt = 1; ; attempt++) {
         const [entry = { state: 'pending' }] = await ledger.entries(campaignId, [phone]);
         if (entry.state === 'claimed') return 'NOT_YET';
@@ -61,22 +97,12 @@ export function createWebhookStore(redis: Redis, keys: Keys) {
           continue; // read the value back: ours, or the worker's real answer that came first
         }
         if (entry.state !== 'sent') return 'NO_SEND';
-        const result = await run(
-          'applyEvent',
+        const [result] = (await run(
+          'applyEvents',
           [keys.campaignEvents(campaignId), keys.campaignCounts(campaignId), keys.campaignFunnel(campaignId)],
-          [
-            phone,
-            kind,
-            String(event.receivedAt),
-            event.category ?? '',
-            event.errorCode ?? '',
-            entry.route,
-            entry.fellBack ? '1' : '0',
-            entry.acceptedAt ? String(entry.acceptedAt) : '',
-            String(LATENCY_BUCKET_RATIO),
-          ],
-        );
-        return result as ApplyResult;
+          [String(LATENCY_BUCKET_RATIO), phone, kind, String(event.receivedAt), event.category ?? '', event.errorCode ?? '', entry.route, entry.fellBack ? '1' : '0', entry.acceptedAt ? String(entry.acceptedAt) : ''],
+        )) as ApplyResult[];
+        return result ?? 'NO_SEND';
       }
     },
     /**
@@ -168,6 +194,7 @@ export function createWebhookStore(redis: Redis, keys: Keys) {
         .exec();
     },
   };
+  return store;
 }
 
 export type WebhookStore = ReturnType<typeof createWebhookStore>;

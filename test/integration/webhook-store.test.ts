@@ -1,5 +1,5 @@
 /**
- * apply-event-3.lua through the webhook store against real Redis, and a status webhook that turns
+ * apply-events-3.lua through the webhook store against real Redis, and a status webhook that turns
  * an `unknown` recipient into `sent` through the ledger.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -38,7 +38,7 @@ async function setup() {
   return { keys, campaigns, ledger: createLedger(redis, keys), store: createWebhookStore(redis, keys), funnel };
 }
 
-describe('apply-event-3.lua (webhook store)', () => {
+describe('apply-events-3.lua (webhook store)', () => {
   it('counts each status once whatever the order, in the group of the send', async () => {
     const t = await setup();
     await t.ledger.claim(C, P, 'a');
@@ -94,6 +94,35 @@ describe('apply-event-3.lua (webhook store)', () => {
     expect(await t.store.apply(C, '4420000000', 'delivered', { receivedAt: 2_000 })).toBe('NO_SEND');
     await t.ledger.commit(C, P, 'a', { outcome: 'failed', code: '131026', verdictClass: 'recipient' });
     expect(await t.store.apply(C, P, 'delivered', { receivedAt: 2_000 })).toBe('NO_SEND');
+  });
+});
+
+describe('applyMany: a batch of statuses for one campaign', () => {
+  it('applies them in order with one ledger read, and answers per event whatever each send state is', async () => {
+    const t = await setup();
+    const Q = '4420000000';
+    const U = '4430000000';
+    const N = '4440000000';
+    await t.campaigns.storeBatch(C, 1, [{ p: U, l: 4, f: {} }, { p: N, l: 5, f: {} }], []);
+    await t.ledger.claim(C, P, 'a');
+    await t.ledger.commit(C, P, 'a', { outcome: 'sent', route: 'lite', wamid: 'w1', fellBack: false, acceptedAt: 1_000 });
+    await t.ledger.claim(C, Q, 'b');
+    await t.ledger.claim(C, U, 'c');
+    await t.ledger.commit(C, U, 'c', { outcome: 'unknown', code: 'TIMEOUT' });
+
+    const results = await t.store.applyMany(C, [
+      { phone: P, kind: 'read', receivedAt: 3_000 },
+      { phone: Q, kind: 'delivered', receivedAt: 2_000 },
+      { phone: P, kind: 'delivered', receivedAt: 2_000 },
+      { phone: U, kind: 'delivered', receivedAt: 2_500, category: 'marketing_lite', wamid: 'w3' },
+      { phone: N, kind: 'delivered', receivedAt: 2_000 },
+      { phone: P, kind: 'read', receivedAt: 3_000 },
+    ]);
+    // P: read counts delivered too, so the later delivered and the repeated read are duplicates.
+    expect(results).toEqual(['OK', 'NOT_YET', 'DUP', 'OK', 'NO_SEND', 'DUP']);
+    expect(await t.campaigns.counts(C)).toMatchObject({ delivered: 2, read: 1, sent: 2, unknown: 0 });
+    expect(await t.funnel()).toMatchObject({ 'lite:delivered': '2', 'lite:read': '1' });
+    expect((await t.ledger.entries(C, [U]))[0]).toMatchObject({ state: 'sent', route: 'lite' });
   });
 });
 
