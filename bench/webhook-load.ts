@@ -1,6 +1,6 @@
 /**
  * Section 4's load generator, in its own process (as 360dialog is somewhere else): posts status
- * webhooks in Meta's shape to `litecast api` over keep-alive connections (autocannon), as fast as
+ * webhooks in Meta's shape to `litecast api` over keep-alive connections (undici's pool), as fast as
  * they are acknowledged (or paced), and records each POST's acknowledgement latency and time.
  *
  *   node --import tsx bench/webhook-load.ts <config.json>
@@ -11,7 +11,7 @@
  * them: `sent`, then `delivered`, then `read` (one status kind per body, like Meta's batches). The
  * result (`WebhookLoadResult`) is written as JSON to `config.out`.
  */
-import autocannon from 'autocannon';
+import { Pool } from 'undici';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { encodeCallbackData } from '../src/dialog360/callback-data.ts';
 import { buildStatus, buildStatusesBody, type StatusName, type WebhookChannel } from '../src/sandbox/webhook-payloads.ts';
@@ -32,7 +32,7 @@ export type WebhookLoadConfig = {
   statusesPerPost: number;
   /** Keep-alive connections, one POST in flight on each. */
   connections: number;
-  /** When set, POSTs start no faster than this (per second, over all connections); else as fast as acknowledged. */
+  /** When set, POST i starts at i ÷ this rate (per second, over all connections; open loop); else as fast as acknowledged. */
   postsPerSecond?: number;
   out: string;
 };
@@ -45,9 +45,9 @@ export type WebhookLoadResult = {
   /** Epoch ms: first POST written, last acknowledgement received. */
   firstPostAt: number;
   lastAckAt: number;
-  /** Acknowledgement latency of each POST in ms (request written → response ended), in order of acknowledgement. */
+  /** Acknowledgement latency of each POST in ms (request written → response ended), in POST order. */
   latenciesMs: number[];
-  /** Epoch ms of each acknowledgement, in order of acknowledgement. */
+  /** Epoch ms of each acknowledgement, in POST order. */
   ackedAt: number[];
   /** Events of each kind per POST, in POST order (one kind per body). */
   kindOfPost: StatusName[];
@@ -97,54 +97,57 @@ export function buildBodies(config: WebhookLoadConfig, unixSeconds = Math.floor(
 
 async function run(config: WebhookLoadConfig): Promise<WebhookLoadResult> {
   const bodies = buildBodies(config);
-  const latenciesMs: number[] = [];
-  const ackedAt: number[] = [];
+  const latenciesMs = new Array<number>(bodies.length).fill(0);
+  const ackedAt = new Array<number>(bodies.length).fill(0);
   const errors: Record<string, number> = {};
-  let next = 0;
+  const count = (key: string) => (errors[key] = (errors[key] ?? 0) + 1);
+  // undici's pool keeps the generator to a few tens of µs per POST of the cores it shares with
+  // what it measures (node:http's client spent about a hundred).
+  const pool = new Pool(config.url, { connections: config.connections, pipelining: 1 });
+  const headers = { 'content-type': 'application/json', 'x-litecast-webhook-secret': config.secret };
+  const post = async (index: number) => {
+    const t0 = performance.now();
+    try {
+      const response = await pool.request({ method: 'POST', path: config.path, headers, body: (bodies[index] as { body: Buffer }).body });
+      const text = await response.body.text();
+      if (response.statusCode !== 200 || text !== '{"ok":true}') count(String(response.statusCode));
+    } catch (error) {
+      count((error as NodeJS.ErrnoException).code ?? 'error');
+    }
+    latenciesMs[index] = Math.round((performance.now() - t0) * 1000) / 1000;
+    ackedAt[index] = Date.now();
+  };
+
   const cpuBefore = process.cpuUsage();
   const firstPostAt = Date.now();
-  // autocannon writes prebuilt requests on raw keep-alive sockets, so the generator spends a few
-  // µs per POST of the cores it shares with what it measures (node:http's client spent ~100).
-  let finish: (result: autocannon.Result) => void = () => undefined;
-  let fail: (error: unknown) => void = () => undefined;
-  const finished = new Promise<autocannon.Result>((resolve, reject) => {
-    finish = resolve;
-    fail = reject;
-  });
-  const instance = autocannon({
-    url: config.url,
-    connections: Math.min(config.connections, bodies.length),
-    amount: bodies.length,
-    ...(config.postsPerSecond ? { overallRate: Math.max(1, Math.round(config.postsPerSecond)) } : {}),
-    timeout: 30,
-    requests: [
-      {
-        method: 'POST',
-        path: config.path,
-        headers: { 'content-type': 'application/json', 'x-litecast-webhook-secret': config.secret },
-        // One shared cursor: every body is posted once, in order, whichever connection is free.
-        setupRequest: (request) => ({ ...request, body: bodies[next++ % bodies.length]?.body ?? '' }),
-      },
-    ],
-  }, (error, result) => (error ? fail(error) : finish(result)));
-  instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-    latenciesMs.push(Math.round(responseTime * 1000) / 1000);
-    ackedAt.push(Date.now());
-    if (statusCode !== 200) errors[String(statusCode)] = (errors[String(statusCode)] ?? 0) + 1;
-  });
-  instance.on('reqError', (error: NodeJS.ErrnoException) => {
-    errors[error.code ?? 'error'] = (errors[error.code ?? 'error'] ?? 0) + 1;
-  });
-  const result = await finished;
+  if (config.postsPerSecond) {
+    // Open loop: POST i starts at i ÷ rate whatever the earlier ones do, as 360dialog's senders would.
+    const started = performance.now();
+    const interval = 1000 / config.postsPerSecond;
+    const inFlight: Array<Promise<void>> = [];
+    for (let index = 0; index < bodies.length; index++) {
+      const wait = started + index * interval - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      inFlight.push(post(index));
+    }
+    await Promise.all(inFlight);
+  } else {
+    // Closed loop: one POST in flight per connection, the next as soon as it is acknowledged.
+    let next = 0;
+    const lane = async () => {
+      while (next < bodies.length) await post(next++);
+    };
+    await Promise.all(Array.from({ length: Math.min(config.connections, bodies.length) }, lane));
+  }
   const cpu = process.cpuUsage(cpuBefore);
-  if (result.timeouts > 0) errors.timeout = (errors.timeout ?? 0) + result.timeouts;
+  await pool.close();
   return {
     posts: bodies.length,
     events: bodies.reduce((sum, b) => sum + b.events, 0),
     statusesPerPost: config.statusesPerPost,
     connections: config.connections,
     firstPostAt,
-    lastAckAt: ackedAt.length > 0 ? Math.max(...ackedAt) : Date.now(),
+    lastAckAt: Math.max(...ackedAt),
     latenciesMs,
     ackedAt,
     kindOfPost: bodies.map((b) => b.kind),

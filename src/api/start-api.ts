@@ -18,9 +18,9 @@ export async function startApi(config: Config, logger: Logger, options: { port?:
   // Campaigns whose intake died half-way (process killed, Redis lost mid-upload) go before anything else.
   const swept = await sweepAbandonedIntakes(ctx);
   if (swept.length > 0) logger.warn({ campaigns: swept }, 'removed campaigns whose intake never finished');
-  // Webhook bodies get their own auto-pipelining connection: the XADDs of every POST read in one
-  // turn of the event loop leave in one write (a system call per XADD was most of a POST's CPU).
-  const intake = createRedis(config.redisUrl, 'command', { ...FAIL_FAST_OPTIONS, enableAutoPipelining: true });
+  // Webhook bodies get their own connection, so a campaign upload's long pipelines never delay an
+  // acknowledgement (events-stream.ts appends the bodies of one event-loop turn in one call).
+  const intake = createRedis(config.redisUrl, 'command', FAIL_FAST_OPTIONS);
   intake.on('error', (error) => logger.debug({ err: error }, 'redis connection error (webhook intake)'));
   if (intake.status !== 'ready') await new Promise((resolve) => intake.once('ready', resolve));
   const events = createEventsStream(intake, ctx.keys);

@@ -9,7 +9,7 @@ import type { RedisClient as Redis } from '../shared/redis.ts';
 import { defineScripts } from '../shared/redis-scripts.ts';
 import type { WebhookJob } from './process-webhook.ts';
 
-const SCRIPTS = { trimAcknowledged: new URL('./trim-acknowledged-1.lua', import.meta.url) };
+const SCRIPTS = { trimAcknowledged: new URL('./trim-acknowledged-1.lua', import.meta.url), addBodies: new URL('./add-bodies-1.lua', import.meta.url) };
 
 /** One stream entry: its id and the body it carries. */
 export type StreamEntry = { id: string; job: WebhookJob };
@@ -46,10 +46,30 @@ export async function ensureGroup(redis: Redis, keys: Keys): Promise<void> {
 /** The webhook stream of a namespace, from the endpoint's side. */
 export function createEventsStream(redis: Redis, keys: Keys) {
   const run = defineScripts(redis, SCRIPTS);
+  // Bodies received in this turn of the event loop, appended together at its end (setImmediate).
+  let waiting: Array<{ fields: string[]; resolve(id: string): void; reject(error: unknown): void }> = [];
+  const flush = () => {
+    const bodies = waiting;
+    waiting = [];
+    const args: string[] = [];
+    for (const { fields } of bodies) args.push(String(fields.length), ...fields);
+    run('addBodies', [keys.webhookStream], args).then(
+      (ids) => bodies.forEach((body, i) => body.resolve(String((ids as string[])[i]))),
+      (error: unknown) => bodies.forEach((body) => body.reject(error)),
+    );
+  };
   return {
-    /** Appends one body; resolves once Redis has it (then, and only then, may the endpoint answer 200). */
-    async add(job: WebhookJob): Promise<string> {
-      return (await redis.xadd(keys.webhookStream, '*', ...encodeEntry(job))) as string;
+    /**
+     * Appends one body; resolves once Redis has it (then, and only then, may the endpoint answer
+     * 200), and rejects when Redis could not take it. The bodies added in one turn of the event
+     * loop go to Redis in one call (add-bodies-1.lua), so one-status POSTs cost one round trip per
+     * turn, not one each.
+     */
+    add(job: WebhookJob): Promise<string> {
+      return new Promise((resolve, reject) => {
+        if (waiting.length === 0) setImmediate(flush);
+        waiting.push({ fields: encodeEntry(job), resolve, reject });
+      });
     },
     /** Entries in the stream (applied but not yet trimmed ones included). */
     async length(): Promise<number> {

@@ -81,6 +81,45 @@ function startConsumer(keys: Keys, extra: { claimIdleMs?: number; retryBaseMs?: 
   return consumer;
 }
 
+describe('add-bodies-1.lua (events stream add)', () => {
+  it('appends the bodies of one event-loop turn in one call, in order, each with its own id', async () => {
+    const t = await setup(0);
+    // Its own connection, whose commands are counted as they are sent.
+    const own = createRedis(REDIS_URL);
+    await own.ping();
+    const sent: string[] = [];
+    const send = own.sendCommand.bind(own);
+    own.sendCommand = ((command: { name: string }) => {
+      sent.push(command.name);
+      return send(command as Parameters<typeof send>[0]);
+    }) as typeof own.sendCommand;
+    const stream = createEventsStream(own, t.keys);
+    const ids = await Promise.all([
+      stream.add({ body: '{"a":1}', receivedAt: 1 }),
+      stream.add({ body: '{"a":2}', receivedAt: 2, channelId: 'ch' }),
+      stream.add({ body: '{"a":3}', receivedAt: 3 }),
+    ]);
+    own.disconnect();
+    expect(sent).toEqual(['evalsha']);
+    expect(new Set(ids).size).toBe(3);
+    const entries = await redis.xrange(t.keys.webhookStream, '-', '+');
+    expect(entries.map(([id]) => id)).toEqual(ids);
+    expect(entries.map(([, fields]) => fields)).toEqual([
+      ['b', '{"a":1}', 't', '1'],
+      ['b', '{"a":2}', 't', '2', 'c', 'ch'],
+      ['b', '{"a":3}', 't', '3'],
+    ]);
+  });
+
+  it('rejects every body of the turn when Redis cannot take them (the endpoint then answers 503)', async () => {
+    const t = await setup(0);
+    // A key of another type where the stream should be: XADD fails inside the script.
+    await redis.set(t.keys.webhookStream, 'not a stream');
+    const results = await Promise.allSettled([t.stream.add({ body: '{}', receivedAt: 1 }), t.stream.add({ body: '{}', receivedAt: 2 })]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+  });
+});
+
 describe('trim-acknowledged-1.lua', () => {
   it('removes only entries every group acknowledged, never unread or pending ones', async () => {
     const { keys, stream } = await setup(0);
