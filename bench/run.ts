@@ -22,7 +22,8 @@ import { redisCostDetails, redisCostFigures } from './redis-cost.ts';
 import { formatTable, summarize, writeResults, type BenchResults, type Figure } from './report.ts';
 import { describeScale, FULL, QUICK } from './scale.ts';
 import { runThroughput, throughputFigures } from './throughput.ts';
-import { runWebhookIngestion, webhookFigures } from './webhook-ingestion.ts';
+import { webhookFigures } from './webhook-figures.ts';
+import { runWebhookIngestion } from './webhook-ingestion.ts';
 import { startBenchCluster, stopStartedCluster, type BenchCluster } from './redis-cluster.ts';
 import { formatScalingTable, measureScaling, scalingFigures, type Backend, type ScalingRun } from './scaling.ts';
 
