@@ -12,7 +12,7 @@
  *   - run "50 per POST": 50 statuses of one kind per body, as Meta batches them under load;
  *   - run "1 per POST": one status per body, the other extreme (each run has its own recipients,
  *     so every counter it moves is its own).
- * A short warm-up (`sent` statuses for recipients no run uses) comes first and is not measured.
+ * A short warm-up (statuses for recipients no run uses, in both shapes) comes first and is not measured.
  *
  * Measured per run:
  *   - events (and POSTs) acknowledged per second: from the first POST to the last acknowledgement;
@@ -194,7 +194,10 @@ export async function runWebhookIngestion(options: WebhookIngestionOptions): Pro
     // 2. Warm-up (not measured): the API's and workers' code paths get compiled.
     let next = scale.recipients - scale.warmupRecipients;
     if (scale.warmupRecipients > 0) {
-      await generate('warmup', next, scale.recipients, 50, ['sent']);
+      // Both shapes the runs post: half the warm-up in bodies of 50, half one status per POST.
+      const half = next + Math.floor(scale.warmupRecipients / 2);
+      await generate('warmup-50', next, half, 50, ['sent', 'delivered', 'read']);
+      await generate('warmup-1', half, scale.recipients, 1, ['sent', 'delivered', 'read'], undefined, { url: (api as { url: string }).url, connections: 64 });
       await drained(60_000);
     }
 

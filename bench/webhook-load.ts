@@ -1,6 +1,6 @@
 /**
  * Section 4's load generator, in its own process (as 360dialog is somewhere else): posts status
- * webhooks in Meta's shape to `litecast api` over keep-alive connections (undici's pool), as fast as
+ * webhooks in Meta's shape to `litecast api` over keep-alive connections (http-load.ts), as fast as
  * they are acknowledged (or paced), and records each POST's acknowledgement latency and time.
  *
  *   node --import tsx bench/webhook-load.ts <config.json>
@@ -11,7 +11,7 @@
  * them: `sent`, then `delivered`, then `read` (one status kind per body, like Meta's batches). The
  * result (`WebhookLoadResult`) is written as JSON to `config.out`.
  */
-import { Pool } from 'undici';
+import { buildRequest, postAll } from './http-load.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { encodeCallbackData } from '../src/dialog360/callback-data.ts';
 import { buildStatus, buildStatusesBody, type StatusName, type WebhookChannel } from '../src/sandbox/webhook-payloads.ts';
@@ -97,59 +97,32 @@ export function buildBodies(config: WebhookLoadConfig, unixSeconds = Math.floor(
 
 async function run(config: WebhookLoadConfig): Promise<WebhookLoadResult> {
   const bodies = buildBodies(config);
-  const latenciesMs = new Array<number>(bodies.length).fill(0);
-  const ackedAt = new Array<number>(bodies.length).fill(0);
-  const errors: Record<string, number> = {};
-  const count = (key: string) => (errors[key] = (errors[key] ?? 0) + 1);
-  // undici's pool keeps the generator to a few tens of µs per POST of the cores it shares with
-  // what it measures (node:http's client spent about a hundred).
-  const pool = new Pool(config.url, { connections: config.connections, pipelining: 1 });
+  const target = new URL(config.url);
   const headers = { 'content-type': 'application/json', 'x-litecast-webhook-secret': config.secret };
-  const post = async (index: number) => {
-    const t0 = performance.now();
-    try {
-      const response = await pool.request({ method: 'POST', path: config.path, headers, body: (bodies[index] as { body: Buffer }).body });
-      const text = await response.body.text();
-      if (response.statusCode !== 200 || text !== '{"ok":true}') count(String(response.statusCode));
-    } catch (error) {
-      count((error as NodeJS.ErrnoException).code ?? 'error');
-    }
-    latenciesMs[index] = Math.round((performance.now() - t0) * 1000) / 1000;
-    ackedAt[index] = Date.now();
-  };
-
+  const requests = bodies.map((b) => buildRequest(target.host, config.path, headers, b.body));
   const cpuBefore = process.cpuUsage();
   const firstPostAt = Date.now();
-  if (config.postsPerSecond) {
-    // Open loop: POST i starts at i ÷ rate whatever the earlier ones do, as 360dialog's senders would.
-    const started = performance.now();
-    const interval = 1000 / config.postsPerSecond;
-    const inFlight: Array<Promise<void>> = [];
-    for (let index = 0; index < bodies.length; index++) {
-      const wait = started + index * interval - performance.now();
-      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      inFlight.push(post(index));
-    }
-    await Promise.all(inFlight);
-  } else {
-    // Closed loop: one POST in flight per connection, the next as soon as it is acknowledged.
-    let next = 0;
-    const lane = async () => {
-      while (next < bodies.length) await post(next++);
-    };
-    await Promise.all(Array.from({ length: Math.min(config.connections, bodies.length) }, lane));
-  }
+  const result = await postAll({
+    port: Number(target.port),
+    host: target.hostname,
+    connections: config.connections,
+    requests,
+    ...(config.postsPerSecond ? { requestsPerSecond: config.postsPerSecond } : {}),
+  });
   const cpu = process.cpuUsage(cpuBefore);
-  await pool.close();
+  const errors: Record<string, number> = {};
+  for (const answer of result.answers) {
+    if (answer.status !== 200 || answer.body !== '{"ok":true}') errors[String(answer.status)] = (errors[String(answer.status)] ?? 0) + 1;
+  }
   return {
     posts: bodies.length,
     events: bodies.reduce((sum, b) => sum + b.events, 0),
     statusesPerPost: config.statusesPerPost,
     connections: config.connections,
     firstPostAt,
-    lastAckAt: Math.max(...ackedAt),
-    latenciesMs,
-    ackedAt,
+    lastAckAt: Math.max(...result.ackedAt),
+    latenciesMs: result.latenciesMs.map((v) => Math.round(v * 1000) / 1000),
+    ackedAt: result.ackedAt,
     kindOfPost: bodies.map((b) => b.kind),
     errors,
     bodyBytesMean: Math.round(bodies.reduce((sum, b) => sum + b.body.length, 0) / bodies.length),
