@@ -36,7 +36,7 @@ export type EventsConsumerDeps = {
   /**
    * After a batch smaller than `batchSize`, wait this long before reading again, so that under a
    * steady trickle (one status per POST) a read takes tens of bodies, not one: a read, a ledger
-   * read, a script and an XACK cost the same for one body as for two hundred. Default 10 ms.
+   * read, a script and an XACK cost the same for one body as for two hundred. Default 25 ms.
    */
   lingerMs?: number;
   /** Attempts of a body whose status came before its send was committed; then it is kept as unmatched. Default 8. */
@@ -63,7 +63,7 @@ export function createEventsConsumer(deps: EventsConsumerDeps): EventsConsumer {
   const { redis, keys, metrics, logger, claimIdleMs } = deps;
   const batchSize = deps.batchSize ?? 200;
   const blockMs = deps.blockMs ?? 1_000;
-  const lingerMs = deps.lingerMs ?? 10;
+  const lingerMs = deps.lingerMs ?? 25;
   const maxAttempts = deps.maxAttempts ?? 8;
   const retryBaseMs = deps.retryBaseMs ?? 250;
   const name = deps.consumerName ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
