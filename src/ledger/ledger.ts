@@ -16,6 +16,7 @@ const SCRIPTS = {
   claimMany: new URL('./claim-many-1.lua', import.meta.url),
   release: new URL('./release-1.lua', import.meta.url),
   commit: new URL('./commit-4.lua', import.meta.url),
+  commitMany: new URL('./commit-many-4.lua', import.meta.url),
   orphan: new URL('./orphan-3.lua', import.meta.url),
   reopen: new URL('./reopen-3.lua', import.meta.url),
   confirmUnknown: new URL('./confirm-unknown-3.lua', import.meta.url),
@@ -77,11 +78,22 @@ export function createLedger(redis: Redis, keys: Keys) {
       return replies.map((r) => r === 1);
     },
     /**
-     * Several commits of one campaign in one pipeline (one round trip; one slot on a cluster), each
-     * exactly as `commit` would record it; per commit, whether it was applied.
+     * Several commits of one campaign in one script call (commit-many-4.lua: one round trip, the
+     * counters moved once per field), each exactly as `commit` would record it, in order; per
+     * commit, whether it was applied.
      */
     async commitMany(campaignId: string, commits: ReadonlyArray<{ phone: string; token: string | undefined; outcome: LedgerOutcome; now: number }>): Promise<boolean[]> {
-      const replies = await run.batch(commits.map((c) => commitCall(campaignId, c.phone, c.token, c.outcome, c.now)));
+      if (commits.length === 0) return [];
+      let now = 0;
+      const args: string[] = [AUTO_COMPLETION.completeFrom.join(','), AUTO_COMPLETION.stampFrom.join(','), ''];
+      for (const c of commits) {
+        const { value, counters, errorCode } = encodeOutcome(c.outcome, c.token ?? '');
+        const unknown = c.token ? unknownOfClaim(c.token) : { prefix: '', suffix: '' };
+        args.push(c.phone, c.token ? claimValue(c.token) : '', unknown.prefix, unknown.suffix, value, errorCode, counters.join(','));
+        now = Math.max(now, c.now);
+      }
+      args[2] = String(now);
+      const replies = (await run('commitMany', [...counterKeys(campaignId), keys.campaignMeta(campaignId)], args)) as number[];
       return replies.map((r) => r === 1);
     },
     /**

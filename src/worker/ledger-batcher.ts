@@ -1,8 +1,9 @@
 /**
  * The ledger as the batch loop sees it, with claims and commits coalesced: every claim (or commit)
- * of a campaign asked for in one turn of the event loop goes to Redis as one call (claim-many-1.lua)
- * or one pipeline of commit scripts, flushed in that same turn (setImmediate). So a fast channel's
- * sends, whose limiter slots arrive ten at a time, cost one round trip to claim and one to commit.
+ * of a campaign asked for in one turn of the event loop goes to Redis as one script call
+ * (claim-many-1.lua, commit-many-4.lua), flushed in that same turn (setImmediate). So a fast
+ * channel's sends, whose limiter slots arrive ten at a time, cost one round trip to claim and one
+ * to commit.
  *
  * At-most-once is unchanged: a claim is still asked for by the sending core right before its first
  * POST, and the flush happens before the event loop polls again, so a block holds only recipients

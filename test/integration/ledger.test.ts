@@ -83,6 +83,32 @@ describe('ledger scripts: counters and completion', () => {
     expect((await reading.meta()).state).toBe('running');
   });
 
+  it('commit-many-4 moves the counters and error codes commit-4 would, in order, and completes the campaign once at the end', async () => {
+    const one = await campaign('running', 4);
+    const many = await campaign('running', 4);
+    const Q = '4420000000';
+    const R = '4430000000';
+    const S = '4440000000';
+    const commits = [
+      { phone: P, token: 'a', outcome: { outcome: 'sent', route: 'cloud', wamid: 'w', fellBack: true, fallbackCode: '131055', acceptedAt: 1, alsoCount: ['ttlDropped'] }, now: 7 },
+      { phone: Q, token: 'b', outcome: { outcome: 'unknown', code: 'TIMEOUT' }, now: 8 },
+      // The real answer of the same claim, in the same block: moves unknown, not pending.
+      { phone: Q, token: 'b', outcome: { outcome: 'sent', route: 'lite', wamid: 'x', fellBack: false, acceptedAt: 2 }, now: 9 },
+      { phone: R, token: 'c', outcome: { outcome: 'failed', code: '131026', verdictClass: 'recipient' }, now: 9 },
+      { phone: R, token: 'c', outcome: { outcome: 'failed', code: '131026', verdictClass: 'recipient' }, now: 9 },
+      { phone: S, token: undefined, outcome: { outcome: 'expired' }, now: 10 },
+    ] as const;
+    for (const t of [one, many]) for (const [phone, token] of [[P, 'a'], [Q, 'b'], [R, 'c']] as const) await t.ledger.claim(C, phone, token);
+    const single: boolean[] = [];
+    for (const c of commits) single.push(await one.ledger.commit(C, c.phone, c.token, c.outcome, c.now));
+    expect(await many.ledger.commitMany(C, commits)).toEqual(single);
+    expect(single).toEqual([true, true, true, true, false, true]);
+    expect(await many.counts()).toEqual(await one.counts());
+    expect(await many.counts()).toMatchObject({ pending: 0, unknown: 0, sent: 2, sentCloud: 1, sentLite: 1, fallbacks: 1, ttlDropped: 1, failed: 1, expired: 1 });
+    expect(await many.errors()).toEqual(await one.errors());
+    expect(await many.meta()).toMatchObject({ state: 'completed', finishedAt: '10' });
+  });
+
   it('orphan-3 turns a claim into unknown and counts WORKER_LOST', async () => {
     const t = await campaign('running', 2);
     await t.ledger.claim(C, P, 'dead');

@@ -106,7 +106,7 @@ export function describeLedgerContract(name: string, make: () => Promise<LedgerU
       expect(await t.ledger.entries(C, [P])).toEqual([{ state: 'pending' }]);
     });
 
-    it('claims a block in one call (claim-many-1.lua) and commits a block in one pipeline, each as claim and commit would', async () => {
+    it('claims a block in one call (claim-many-1.lua) and commits a block in one call (commit-many-4.lua), each as claim and commit would', async () => {
       const Q = '4420000000';
       const R = '4430000000';
       await t.ledger.claim(C, Q, 'held');
