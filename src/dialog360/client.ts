@@ -48,9 +48,12 @@ export function createDialogClient(options: DialogClientOptions): DialogClient {
   const transport = secure ? https : http;
   const agent = new transport.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' });
   const basePath = base.pathname === '/' ? '' : base.pathname;
+  const port = base.port || (secure ? 443 : 80);
+  const getHeaders = { accept: 'application/json', 'D360-API-KEY': options.apiKey };
 
   function request(path: string, body: unknown, method: 'POST' | 'GET' = 'POST'): Promise<{ status: number; body: string; retryAfter?: string } | SendResponse> {
-    const data = method === 'GET' ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body));
+    // The body goes out as a string: only its length in bytes is needed up front, not a copy.
+    const data = method === 'GET' ? '' : JSON.stringify(body);
     return new Promise((resolve) => {
       let written = false;
       let settled = false;
@@ -64,15 +67,11 @@ export function createDialogClient(options: DialogClientOptions): DialogClient {
         {
           protocol: base.protocol,
           hostname: base.hostname,
-          port: base.port || (secure ? 443 : 80),
+          port,
           method,
           path: basePath + path,
           agent,
-          headers: {
-            ...(method === 'GET' ? {} : { 'content-type': 'application/json', 'content-length': data.length }),
-            accept: 'application/json',
-            'D360-API-KEY': options.apiKey,
-          },
+          headers: method === 'GET' ? getHeaders : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...getHeaders },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -83,7 +82,9 @@ export function createDialogClient(options: DialogClientOptions): DialogClient {
           });
           res.on('end', () => {
             const retryAfter = res.headers['retry-after'];
-            settle({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ...(typeof retryAfter === 'string' ? { retryAfter } : {}) });
+            // An answer is nearly always one chunk: no concatenated copy for it.
+            const text = chunks.length === 1 ? (chunks[0] as Buffer).toString('utf8') : Buffer.concat(chunks).toString('utf8');
+            settle({ status: res.statusCode ?? 0, body: text, ...(typeof retryAfter === 'string' ? { retryAfter } : {}) });
           });
           res.on('error', (error) => onError(error));
         },
