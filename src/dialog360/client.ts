@@ -46,7 +46,10 @@ export function createDialogClient(options: DialogClientOptions): DialogClient {
   const base = new URL(options.baseUrl.replace(/\/+$/, ''));
   const secure = base.protocol === 'https:';
   const transport = secure ? https : http;
-  const agent = new transport.Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: 'lifo' });
+  const maxSockets = options.maxSockets ?? 64;
+  // Every socket may stay open when idle: with Node's default of 256 free sockets, a fast channel
+  // whose answers came back together closed the rest and reconnected them moments later.
+  const agent = new transport.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
   const basePath = base.pathname === '/' ? '' : base.pathname;
   const port = base.port || (secure ? 443 : 80);
   const getHeaders = { accept: 'application/json', 'D360-API-KEY': options.apiKey };
