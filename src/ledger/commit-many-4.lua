@@ -1,9 +1,11 @@
 --[[
-  Records the outcomes of several recipients of one campaign in one call, each exactly as
-  commit-4.lua records one (the same checks, in order), with the counters of the whole block moved
-  once per field and the automatic completion (AUTO_COMPLETION in src/shared/campaign-lifecycle.ts)
-  checked once at the end. Per message this is two commands (HGET, HSET) where one commit-4 call
-  each ran about eight.
+  Records the outcomes of one or several recipients of one campaign in one call, in order, and
+  moves the campaign's counters with them (once per field for the whole block). Each recipient
+  must hold the claim given (or an `unknown` value left by that same claim: a live worker whose
+  batch was taken over; its real answer replaces the guess), or be pending when no claim is given
+  (never claimed). Then the campaign completes when this was its last pending recipient: the
+  lifecycle's automatic completion (AUTO_COMPLETION in src/shared/campaign-lifecycle.ts), checked
+  once at the end. Per message this is two commands (HGET, HSET).
   KEYS[1]  the campaign's ledger hash
   KEYS[2]  the campaign's counts hash
   KEYS[3]  the campaign's errors-by-code hash

@@ -15,7 +15,6 @@ const SCRIPTS = {
   claim: new URL('./claim-1.lua', import.meta.url),
   claimMany: new URL('./claim-many-1.lua', import.meta.url),
   release: new URL('./release-1.lua', import.meta.url),
-  commit: new URL('./commit-4.lua', import.meta.url),
   commitMany: new URL('./commit-many-4.lua', import.meta.url),
   orphan: new URL('./orphan-3.lua', import.meta.url),
   reopen: new URL('./reopen-3.lua', import.meta.url),
@@ -31,15 +30,7 @@ export function createLedger(redis: Redis, keys: Keys) {
   const ledgerKey = (campaignId: string) => keys.campaignLedger(campaignId);
   const counterKeys = (campaignId: string) => [keys.campaignLedger(campaignId), keys.campaignCounts(campaignId), keys.campaignErrors(campaignId)];
 
-  const commitCall = (campaignId: string, phone: string, token: string | undefined, outcome: LedgerOutcome, now: number) => {
-    const { value, counters, errorCode } = encodeOutcome(outcome, token ?? '');
-    const unknown = token ? unknownOfClaim(token) : { prefix: '', suffix: '' };
-    const keyList = [...counterKeys(campaignId), keys.campaignMeta(campaignId)];
-    const args = [phone, token ? claimValue(token) : '', unknown.prefix, unknown.suffix, value, errorCode, String(now), AUTO_COMPLETION.completeFrom.join(','), AUTO_COMPLETION.stampFrom.join(','), ...counters];
-    return ['commit', keyList, args] as const;
-  };
-
-  return {
+  const ledger = {
     /** Decoded entries for a list of phones (one round trip). */
     async entries(campaignId: string, phones: string[]): Promise<LedgerEntry[]> {
       if (phones.length === 0) return [];
@@ -69,7 +60,8 @@ export function createLedger(redis: Redis, keys: Keys) {
      * (AUTO_COMPLETION of the campaign lifecycle).
      */
     async commit(campaignId: string, phone: string, token: string | undefined, outcome: LedgerOutcome, now = Date.now()): Promise<boolean> {
-      return (await run(...commitCall(campaignId, phone, token, outcome, now))) === 1;
+      const [applied] = await ledger.commitMany(campaignId, [{ phone, token, outcome, now }]);
+      return applied === true;
     },
     /** Claims several pending recipients of one campaign in one script call; per recipient, whether it was claimed. */
     async claimMany(campaignId: string, claims: ReadonlyArray<{ phone: string; token: string }>): Promise<boolean[]> {
@@ -119,6 +111,7 @@ export function createLedger(redis: Redis, keys: Keys) {
       return (await run('confirmUnknown', counterKeys(campaignId), [phone, expected, value, unknown.code, ...counters])) === 1;
     },
   };
+  return ledger;
 }
 
 export type Ledger = ReturnType<typeof createLedger>;

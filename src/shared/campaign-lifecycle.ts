@@ -14,7 +14,7 @@
  * reason, since the user can fix the cause and resume; a recipient can fail, a campaign cannot.
  *
  * The transitions themselves run in Redis (transition-campaign-2.lua, compare-and-set), and the
- * automatic completion runs inside the ledger's commit (commit-4.lua), atomically with the
+ * automatic completion runs inside the ledger's commit (commit-many-4.lua), atomically with the
  * recipient that settled last; both take their rules from the constants here.
  */
 

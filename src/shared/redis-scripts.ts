@@ -1,8 +1,8 @@
 /**
  * The one loader of litecast's Lua scripts. Every script is its own `.lua` file beside the module
- * that uses it, named with its key count as BullMQ names its commands (`commit-4.lua`: 4 keys), and
+ * that uses it, named with its key count as BullMQ names its commands (`commit-many-4.lua`: 4 keys), and
  * opening with a comment that lists KEYS[i], ARGV[i] and what it returns. A module names its
- * scripts with URLs relative to itself (`new URL('./commit-4.lua', import.meta.url)`), so they are
+ * scripts with URLs relative to itself (`new URL('./commit-many-4.lua', import.meta.url)`), so they are
  * found both in src/ and, after the build copies them, in dist/.
  *
  * Scripts are read on first use, not at import, and registered once per connection with ioredis'
@@ -20,7 +20,7 @@ const FILE_NAME = /^([a-z][a-z0-9]*(?:-[a-z][a-z0-9]*)*)-(\d+)\.lua$/;
 const loaded = new Map<string, LuaScript>();
 
 /**
- * Reads a script file (once per process). `commit-4.lua` becomes the command `litecastCommit` with
+ * Reads a script file (once per process). `commit-many-4.lua` becomes the command `litecastCommitMany` with
  * 4 keys; a file name without a key count is a programming error and throws.
  */
 export function loadLuaScript(url: URL): LuaScript {

@@ -48,7 +48,7 @@ async function campaign(state: string, pending: number, intakeDone = true) {
 }
 
 describe('ledger scripts: counters and completion', () => {
-  it('commit-4 moves pending to the outcome counters and counts the error code', async () => {
+  it('commit-many-4 moves pending to the outcome counters and counts the error code', async () => {
     const t = await campaign('running', 3);
     await t.ledger.claim(C, P, 'a');
     await t.ledger.commit(C, P, 'a', { outcome: 'sent', route: 'cloud', wamid: 'w', fellBack: true, fallbackCode: '131055', acceptedAt: 1 });
@@ -59,7 +59,7 @@ describe('ledger scripts: counters and completion', () => {
     expect((await t.meta()).state).toBe('running');
   });
 
-  it('commit-4 replacing an unknown of the same claim moves unknown, not pending', async () => {
+  it('commit-many-4 replacing an unknown of the same claim moves unknown, not pending', async () => {
     const t = await campaign('running', 2);
     await t.ledger.claim(C, P, 'a');
     await t.ledger.commit(C, P, 'a', { outcome: 'unknown', code: 'TIMEOUT' });
@@ -67,13 +67,13 @@ describe('ledger scripts: counters and completion', () => {
     expect(await t.counts()).toMatchObject({ pending: 1, unknown: 0, sent: 1, sentLite: 1 });
   });
 
-  it.each(['running', 'scheduled', 'paused'])('commit-4 completes a %s campaign when its last pending recipient settles after intake', async (state) => {
+  it.each(['running', 'scheduled', 'paused'])('commit-many-4 completes a %s campaign when its last pending recipient settles after intake', async (state) => {
     const t = await campaign(state, 1);
     await t.ledger.commit(C, P, undefined, { outcome: 'expired' }, 1234);
     expect(await t.meta()).toMatchObject({ state: 'completed', finishedAt: '1234' });
   });
 
-  it('commit-4 only stamps finishedAt on a cancelled campaign, and completes nothing while intake runs', async () => {
+  it('commit-many-4 only stamps finishedAt on a cancelled campaign, and completes nothing while intake runs', async () => {
     const cancelled = await campaign('cancelled', 1);
     await cancelled.ledger.commit(C, P, undefined, { outcome: 'cancelled' }, 99);
     expect(await cancelled.meta()).toMatchObject({ state: 'cancelled', finishedAt: '99' });
@@ -83,7 +83,7 @@ describe('ledger scripts: counters and completion', () => {
     expect((await reading.meta()).state).toBe('running');
   });
 
-  it('commit-many-4 moves the counters and error codes commit-4 would, in order, and completes the campaign once at the end', async () => {
+  it('commit-many-4 moves the counters and error codes of several commits, in order, and completes the campaign once at the end', async () => {
     const one = await campaign('running', 4);
     const many = await campaign('running', 4);
     const Q = '4420000000';
