@@ -45,11 +45,12 @@ export type ChannelContextsDeps = {
 export function createChannelContexts(deps: ChannelContextsDeps): ChannelContexts {
   const { config, logger } = deps;
   const box = createSecretBox(config.secretKey);
-  const contexts = new Map<string, ChannelContext & { sealedKey: string }>();
-  // The rate and refused-share gauges are sampled here, off the per-message path: the worker
-  // publishes its metrics every 2 s, so setting them on every answer bought nothing.
+  const contexts = new Map<string, ChannelContext & { sealedKey: string; inFlight: { count: number } }>();
+  // The rate, refused-share and in-flight gauges are sampled here, off the per-message path: the
+  // worker publishes its metrics every 2 s, so setting them on every answer bought nothing.
   const sampler = setInterval(() => {
-    for (const { channel, limiter } of contexts.values()) {
+    for (const { channel, limiter, inFlight } of contexts.values()) {
+      deps.metrics.channelInFlight.set({ channel: channel.id }, inFlight.count);
       const status = limiter.status();
       deps.metrics.channelRate.set({ channel: channel.id }, status.rate);
       deps.metrics.channelRefused.set({ channel: channel.id }, status.answered > 0 ? status.refused / status.answered : 0);
@@ -68,7 +69,7 @@ export function createChannelContexts(deps: ChannelContextsDeps): ChannelContext
       cached?.client.close();
       const limiter = deps.limiters.forChannel(channel);
       const latency = createLatencyWindow();
-      const labels = { channel: channelId };
+      const inFlight = { count: 0 };
       const client = instrumentClient(
         createDialogClient({ baseUrl: channel.baseUrl, apiKey: box.open(sealedKey), timeoutMs: config.httpTimeoutMs, maxSockets: config.maxInFlight }),
         deps.metrics,
@@ -82,7 +83,7 @@ export function createChannelContexts(deps: ChannelContextsDeps): ChannelContext
           limiter.recordAnswer(verdict !== undefined && isSlowThrottle(verdict), Date.now() - ms);
           if (response.kind !== 'network') latency.record(ms);
         },
-        labels,
+        inFlight,
       );
       const context = {
         channel,
@@ -90,6 +91,7 @@ export function createChannelContexts(deps: ChannelContextsDeps): ChannelContext
         client,
         limiter,
         latency,
+        inFlight,
         liteMemory: createRedisLiteMemory({ redis: deps.redis, keys: deps.keys, channelId, ttlMs: config.liteReprobeSeconds * 1000 }),
       };
       contexts.set(channelId, context);

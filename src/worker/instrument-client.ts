@@ -14,8 +14,8 @@ export function instrumentClient(
   metrics: Metrics,
   onOutage: (coolDownMs: number) => void,
   onAnswer?: (response: SendResponse, route: Route, ms: number) => void,
-  /** Labels of the channel's in-flight gauge (none: not counted). */
-  channelLabels?: { channel: string },
+  /** Requests waiting for their answer, counted here and sampled into the in-flight gauge by the caller (none: not counted). */
+  inFlight?: { count: number },
 ): DialogClient {
   const breaker = createChannelBreaker();
   return {
@@ -23,12 +23,12 @@ export function instrumentClient(
     async send(route, payload) {
       // One clock read per request feeds both the histogram and the adaptive rate's latency.
       const started = performance.now();
-      if (channelLabels) metrics.channelInFlight.inc(channelLabels);
+      if (inFlight) inFlight.count += 1;
       let response: SendResponse;
       try {
         response = await client.send(route, payload);
       } finally {
-        if (channelLabels) metrics.channelInFlight.dec(channelLabels);
+        if (inFlight) inFlight.count -= 1;
       }
       const ms = performance.now() - started;
       onAnswer?.(response, route, ms);
