@@ -99,6 +99,8 @@ export function createEventsConsumer(deps: EventsConsumerDeps): EventsConsumer {
     const now = Date.now();
     const applied: string[] = [];
     const finals: Array<Promise<void>> = [];
+    // Counted once per kind for the batch: a labelled metric costs a lookup per call.
+    const byKind = new Map<string, number>();
     for (const result of results) {
       const { id } = result.entry;
       const attempt = attemptOf(id);
@@ -109,7 +111,7 @@ export function createEventsConsumer(deps: EventsConsumerDeps): EventsConsumer {
         continue;
       }
       const { outcome } = result;
-      for (const [type, n] of Object.entries(outcome.byKind)) metrics.webhookEvents.inc({ type, stage: 'applied' }, n);
+      for (const [type, n] of Object.entries(outcome.byKind)) byKind.set(type, (byKind.get(type) ?? 0) + n);
       if (outcome.notYet > 0 && attempt < maxAttempts) {
         retries.set(id, retryAfter(attempt, now));
         continue;
@@ -122,6 +124,7 @@ export function createEventsConsumer(deps: EventsConsumerDeps): EventsConsumer {
       applied.push(id);
       metrics.webhookLag.observe((now - result.entry.job.receivedAt) / 1000);
     }
+    for (const [type, n] of byKind) metrics.webhookEvents.inc({ type, stage: 'applied' }, n);
     await Promise.all(finals);
     if (applied.length > 0) await redis.xack(keys.webhookStream, keys.webhookGroup, ...applied);
   }
