@@ -32,9 +32,19 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
     logger: false,
     // Plain webhook POSTs are taken before fastify's request cycle (webhook-intake.ts): at one
     // status per POST that cycle was about a third of a webhook's CPU. Everything else is fastify's.
-    serverFactory: (handler) => createServer((request, response) => {
-      if (!intake.handle(request, response)) handler(request, response);
-    }),
+    serverFactory: (handler, options) => {
+      const server = createServer((request, response) => {
+        if (!intake.handle(request, response)) handler(request, response);
+      });
+      // What fastify sets on a server it creates itself (72 s keep-alive, no request timeout, so
+      // a long upload on a slow link is not cut at Node's default 5 minutes).
+      const setting = (name: string, fallback: number) => (typeof options[name] === 'number' ? (options[name] as number) : fallback);
+      server.keepAliveTimeout = setting('keepAliveTimeout', 72_000);
+      server.requestTimeout = setting('requestTimeout', 0);
+      server.setTimeout(setting('connectionTimeout', 0));
+      if (setting('maxRequestsPerSocket', 0) > 0) server.maxRequestsPerSocket = setting('maxRequestsPerSocket', 0);
+      return server;
+    },
     // Shutdown (and tests) must not wait for keep-alive or half-read upload connections.
     forceCloseConnections: true,
     bodyLimit: deps.limits?.jsonBodyBytes ?? 16 * 1024 * 1024,

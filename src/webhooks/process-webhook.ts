@@ -84,43 +84,64 @@ export async function processWebhooks(store: WebhookStore, jobs: readonly Webhoo
       }
     }
   });
-  await Promise.all([applyStatuses(store, jobs, statuses, outcomes).catch((error: unknown) => statuses.forEach((s) => fail(s.body)(error))), ...others]);
+  await Promise.all([applyStatuses(store, jobs, statuses, outcomes, fail), ...others]);
   return outcomes.map((outcome, body) => (errors[body] !== undefined ? { error: errors[body] } : outcome));
 }
 
-/** The delivery statuses of a batch of bodies: matched to their campaigns, applied one call per campaign. */
-async function applyStatuses(store: WebhookStore, jobs: readonly WebhookJob[], statuses: readonly StatusOfBody[], outcomes: ProcessOutcome[]): Promise<void> {
+/**
+ * The delivery statuses of a batch of bodies: matched to their campaigns, applied one call per
+ * campaign. Never rejects: a failure is charged with `fail` to the bodies it concerns only (a
+ * campaign's call to that campaign's bodies, a follow-up to its own body), which are then retried.
+ */
+async function applyStatuses(store: WebhookStore, jobs: readonly WebhookJob[], statuses: readonly StatusOfBody[], outcomes: ProcessOutcome[], fail: (body: number) => (error: unknown) => void): Promise<void> {
   if (statuses.length === 0) return;
-  const targets = await Promise.all(statuses.map(async ({ event }) => decodeCallbackData(event.callbackData) ?? (await store.lookupWamid(event.wamid))));
-  const byCampaign = new Map<string, number[]>();
   const followUps: Array<Promise<void>> = [];
+  const followUp = (body: number, work: Promise<unknown>) => followUps.push(work.then(() => undefined, fail(body)));
+  const targets = await Promise.all(
+    statuses.map(async ({ event, body }) => {
+      try {
+        return decodeCallbackData(event.callbackData) ?? (await store.lookupWamid(event.wamid));
+      } catch (error) {
+        fail(body)(error);
+        return null;
+      }
+    }),
+  );
+  const byCampaign = new Map<string, number[]>();
   statuses.forEach((status, i) => {
     const target = targets[i];
+    if (target === null) return; // its lookup failed: the body is retried
     if (target) {
       const list = byCampaign.get(target.campaignId) ?? [];
       list.push(i);
       byCampaign.set(target.campaignId, list);
       return;
     }
-    followUps.push(store.keepUnmatched(status.event, 'no-campaign'));
+    followUp(status.body, store.keepUnmatched(status.event, 'no-campaign'));
     (outcomes[status.body] as ProcessOutcome).unmatched += 1;
   });
   await Promise.all(
     [...byCampaign].map(async ([campaignId, members]) => {
-      const results = await store.applyMany(
-        campaignId,
-        members.map((i) => {
-          const { event, kind, body } = statuses[i] as StatusOfBody;
-          return {
-            phone: (targets[i] as { phone: string }).phone,
-            kind,
-            receivedAt: (jobs[body] as WebhookJob).receivedAt,
-            wamid: event.wamid,
-            ...(event.pricingCategory ? { category: event.pricingCategory } : {}),
-            ...(event.errorCode ? { errorCode: event.errorCode } : {}),
-          };
-        }),
-      );
+      let results: Awaited<ReturnType<WebhookStore['applyMany']>>;
+      try {
+        results = await store.applyMany(
+          campaignId,
+          members.map((i) => {
+            const { event, kind, body } = statuses[i] as StatusOfBody;
+            return {
+              phone: (targets[i] as { phone: string }).phone,
+              kind,
+              receivedAt: (jobs[body] as WebhookJob).receivedAt,
+              wamid: event.wamid,
+              ...(event.pricingCategory ? { category: event.pricingCategory } : {}),
+              ...(event.errorCode ? { errorCode: event.errorCode } : {}),
+            };
+          }),
+        );
+      } catch (error) {
+        for (const i of members) fail((statuses[i] as StatusOfBody).body)(error);
+        return;
+      }
       members.forEach((i, k) => {
         const { event, kind, body } = statuses[i] as StatusOfBody;
         const outcome = outcomes[body] as ProcessOutcome;
@@ -129,13 +150,13 @@ async function applyStatuses(store: WebhookStore, jobs: readonly WebhookJob[], s
         else if (result === 'DUP') outcome.duplicates += 1;
         else if (result === 'NOT_YET') outcome.notYet += 1;
         else {
-          followUps.push(store.keepUnmatched(event, 'no-send'));
+          followUp(body, store.keepUnmatched(event, 'no-send'));
           outcome.unmatched += 1;
         }
         // 131050: the user had stopped marketing messages; an opt-out like any other.
         if (kind === 'failed' && event.errorCode === OPTED_OUT_CODE && result !== 'NOT_YET') {
           const phone = (targets[i] as { phone: string }).phone;
-          followUps.push(store.channelOf(campaignId).then((channelId) => (channelId ? store.suppress(channelId, phone, true) : undefined)));
+          followUp(body, store.channelOf(campaignId).then((channelId) => (channelId ? store.suppress(channelId, phone, true) : undefined)));
         }
       });
     }),

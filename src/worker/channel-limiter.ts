@@ -58,9 +58,12 @@ function minTimeFor(mps: number, margin: number): number {
 export function createChannelLimiters(deps: { redis: Redis; keys: Keys; margin: number; logger: Logger }): ChannelLimiters {
   // One connection object for every channel (Bottleneck would otherwise open two clients per
   // limiter), on its own client: Bottleneck closes the client it was given when it disconnects.
-  // Auto-pipelining: the jobs every channel's limiter runs in one turn of the event loop leave in
-  // one socket write (a write per script call was about 8% of a sending worker's CPU).
-  const connection = new Bottleneck.IORedisConnection({ client: deps.redis.duplicate({ enableAutoPipelining: true }) });
+  // On a single Redis, auto-pipelining: the jobs every channel's limiter runs in one turn of the
+  // event loop leave in one socket write (a write per script call was about 8% of a sending
+  // worker's CPU). Not on a cluster: Bottleneck passes the key count as its scripts' first
+  // argument, by which ioredis would group channels whose keys live on different nodes.
+  const isCluster = (deps.redis as { isCluster?: boolean }).isCluster === true;
+  const connection = new Bottleneck.IORedisConnection({ client: isCluster ? deps.redis.duplicate() : deps.redis.duplicate({ enableAutoPipelining: true }) });
   connection.on('error', (error: unknown) => deps.logger.error({ err: error }, 'limiter connection error'));
   const limiters = new Map<string, { limiter: Bottleneck; api: ChannelLimiter; mps: number; adaptive: AdaptiveRate }>();
 

@@ -95,6 +95,11 @@ describe('webhook fast path', () => {
     expect(await f.ctx.redis.xlen(f.ctx.keys.webhookStream)).toBe(before);
   });
 
+  it("serves on a server with fastify's own timeouts (72 s keep-alive, no request timeout for long uploads)", () => {
+    expect(app.server.keepAliveTimeout).toBe(72_000);
+    expect(app.server.requestTimeout).toBe(0);
+  });
+
   it('leaves other methods and paths to fastify', async () => {
     const before = reachedFastify;
     const get = await fetch(`${base}/webhooks/360dialog/main`);

@@ -9,7 +9,7 @@ import { buildStatus, buildStatusesBody, type WebhookChannel } from '../../src/s
 import { createCampaignStore } from '../../src/shared/campaign-store.ts';
 import { createKeys } from '../../src/shared/keys.ts';
 import { createRedis } from '../../src/shared/redis.ts';
-import { processWebhook } from '../../src/webhooks/process-webhook.ts';
+import { processWebhook, processWebhooks } from '../../src/webhooks/process-webhook.ts';
 import { createWebhookStore } from '../../src/webhooks/webhook-store.ts';
 import { REDIS_URL, dropNamespace, testConfig } from '../support/test-env.ts';
 
@@ -123,6 +123,36 @@ describe('applyMany: a batch of statuses for one campaign', () => {
     expect(await t.campaigns.counts(C)).toMatchObject({ delivered: 2, read: 1, sent: 2, unknown: 0 });
     expect(await t.funnel()).toMatchObject({ 'lite:delivered': '2', 'lite:read': '1' });
     expect((await t.ledger.entries(C, [U]))[0]).toMatchObject({ state: 'sent', route: 'lite' });
+  });
+});
+
+describe('processWebhooks: a batch of bodies', () => {
+  it("charges a campaign's failure to that campaign's bodies only; the others are applied once", async () => {
+    const t = await setup();
+    await t.ledger.claim(C, P, 'a');
+    await t.ledger.commit(C, P, 'a', { outcome: 'sent', route: 'lite', wamid: 'w1', fellBack: false, acceptedAt: 1_000 });
+    // Campaign `broken`'s ledger is not a hash: reading it fails, as Redis failing would.
+    await redis.set(t.keys.campaignLedger('broken'), 'x');
+    const status = (phone: string, campaign: string | undefined, wamid: string) =>
+      JSON.stringify(
+        buildStatusesBody(channel, [
+          buildStatus({ wamid, to: phone, waId: phone, channel, category: 'marketing_lite', bizOpaqueCallbackData: campaign ? encodeCallbackData(campaign, phone) : undefined, conversationId: 'c' }, 'delivered', 1_700_000_000, true),
+        ]),
+      );
+    const outcomes = await processWebhooks(
+      t.store,
+      [
+        { body: status(P, C, 'w1'), receivedAt: 2_000 },
+        { body: status('4490000000', 'broken', 'w2'), receivedAt: 2_000 },
+        { body: status('4491000000', undefined, 'wamid.nobody'), receivedAt: 2_000 },
+      ],
+      async () => undefined,
+    );
+    expect(outcomes[0]).toMatchObject({ applied: 1, unmatched: 0 });
+    expect(outcomes[1]).toMatchObject({ error: expect.any(Error) });
+    expect(outcomes[2]).toMatchObject({ applied: 0, unmatched: 1 });
+    expect(await t.campaigns.counts(C)).toMatchObject({ delivered: 1 });
+    expect(await redis.hget(t.keys.webhookStats, 'unmatched:no-campaign')).toBe('1');
   });
 });
 
