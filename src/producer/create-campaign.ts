@@ -18,9 +18,9 @@ import { checkComponents, missingPlaceholders, placeholdersOf } from '../shared/
 import { recipientPlaceholders } from '../shared/click-token.ts';
 import { checkJsonShape } from './check-json-shape.ts';
 import { checkOptionNames } from './check-option-names.ts';
-import { normalizePhone } from './normalize-phone.ts';
 import { deadlineWarning, firstRunTimes, type IntakeWarning } from './intake-timing.ts';
-import { checkPhoneCountry, recipientZone, timeZoneProblem } from './recipient-zone.ts';
+import { recipientZone, timeZoneProblem } from './recipient-zone.ts';
+import { judgedRows, sharedPhoneChecker, type JudgedRow, type JudgePhones } from './phone-checker.ts';
 import { sendWindowProblem } from '../shared/send-window.ts';
 import type { ReadItem } from './read-recipients.ts';
 import type { TemplatePreflight } from './template-preflight.ts';
@@ -102,6 +102,8 @@ export type IntakeDeps = {
   now?: () => number;
   /** Checks the template against the channel's listing first (API and CLI); skipped with `skipTemplateCheck`. */
   templatePreflight?: Pick<TemplatePreflight, 'check'>;
+  /** Judges phone cells (phone-checker.ts); by default on the process's helper thread. */
+  judgePhones?: JudgePhones;
 };
 
 /** A short, unique, URL- and job-id-safe campaign id. */
@@ -182,9 +184,9 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
 
   let lastLine = 0;
   try {
-    for await (const item of rows) {
-      lastLine = item.ok ? item.recipient.line : item.rejected.line;
-      await takeRow(item);
+    for await (const row of judgedRows(rows, deps.judgePhones ?? sharedPhoneChecker())) {
+      lastLine = row.ok ? row.recipient.line : row.rejected.line;
+      await takeRow(row);
     }
   } catch (error) {
     const fileProblem = isLitecastError(error) && error.code === 'LITECAST_ERR_BAD_RECIPIENTS';
@@ -225,21 +227,18 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
   const warnings = [...templateWarnings, ...(warning ? [warning] : [])];
   return { id: spec.id, batches: batchIndex, counts, rejected: counts.skipped, ...(warnings.length > 0 ? { warnings } : {}) };
 
-  async function takeRow(item: ReadItem): Promise<void> {
-    if (!item.ok) {
-      rejected.push(item.rejected);
+  async function takeRow(row: JudgedRow): Promise<void> {
+    if (!row.ok) {
+      rejected.push(row.rejected);
     } else {
-      const { line, phone, fields } = item.recipient;
-      const normalized = normalizePhone(phone);
-      const country = normalized.ok ? checkPhoneCountry(normalized.phone) : undefined;
-      const missing = normalized.ok ? missingPlaceholders(placeholders, fields) : [];
+      const { line, phone, fields } = row.recipient;
+      const judged = row.judgement;
+      const missing = judged.ok ? missingPlaceholders(placeholders, fields) : [];
       // An own field only: a column named "timezone", never an inherited property.
       const timezone = spec.sendWindow && Object.hasOwn(fields, 'timezone') ? (fields.timezone ?? '').trim() : '';
       const zoneProblem = timezone ? timeZoneProblem(timezone) : undefined;
-      if (!normalized.ok) {
-        rejected.push({ line, code: 'invalid_phone', reason: `invalid phone number: ${normalized.reason}`, raw: phone.slice(0, 40) });
-      } else if (country && !country.ok) {
-        rejected.push({ line, code: 'invalid_phone', reason: `invalid phone number: ${country.reason}`, raw: phone.slice(0, 40) });
+      if (!judged.ok) {
+        rejected.push({ line, code: 'invalid_phone', reason: `invalid phone number: ${judged.reason}`, raw: phone.slice(0, 40) });
       } else if (zoneProblem) {
         rejected.push({ line, code: 'invalid_timezone', reason: zoneProblem });
       } else if (missing.length > 0) {
@@ -253,10 +252,10 @@ export async function createCampaign(deps: IntakeDeps, options: CampaignOptions,
         // Prototype-free, so a placeholder named __proto__ is kept as a field like any other.
         const f = Object.create(null) as Record<string, string>;
         for (const name of placeholders) f[name] = fields[name] as string;
-        const zone = spec.sendWindow ? recipientZone(country?.ok ? country.country : undefined, timezone || undefined) : '';
+        const zone = spec.sendWindow ? recipientZone(judged.country, timezone || undefined) : '';
         const batch = open.get(zone) ?? [];
         open.set(zone, batch);
-        batch.push({ p: normalized.phone, l: line, f });
+        batch.push({ p: judged.phone, l: line, f });
         if (batch.length >= spec.batchSize) await flush(zone);
       }
     }

@@ -148,7 +148,8 @@ describe('item 2: aborted and stalled uploads, and the sweep', () => {
   const campaignKeys = async (id: string) => (await f.ctx.redis.keys(`${f.ctx.keys.namespace}:{c:${id}}*`)).length;
 
   it('a client that closes the connection mid-CSV leaves nothing behind', async () => {
-    const { socket } = startUpload('aborted1', 50);
+    // More rows than two chunks of intake (phone-checker.ts), so batches are stored before the end.
+    const { socket } = startUpload('aborted1', 2_500);
     await waitFor(async () => (await f.ctx.campaigns.get('aborted1')) !== undefined && (await f.ctx.redis.exists(f.ctx.keys.campaignBatch('aborted1', 0))) === 1, { what: 'intake to store batches' });
     socket.destroy();
     await waitFor(async () => (await campaignKeys('aborted1')) === 0, { what: 'the aborted campaign to be removed', timeoutMs: 5_000 });
