@@ -1,7 +1,8 @@
 /**
  * The 360dialog HTTP client: one per channel, no global state. Keep-alive `node:http(s)` agents
  * (measured several times faster than `fetch` on this kind of machine), a per-request timeout, and
- * every outcome returned as a value, never thrown.
+ * every outcome returned as a value, never thrown. A timeout or a reset after the request was
+ * written (the request's `finish`) is ambiguous: 360dialog may have accepted it.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -99,9 +100,11 @@ export function createDialogClient(options: DialogClientOptions): DialogClient {
         } else if (CONNECT_ERRORS.has(code)) {
           settle({ kind: 'network', reason: 'connect', ambiguous: false, errorCode: code, message: error.message });
         } else {
-          // A reset before any answer: on a reused keep-alive socket this is almost always the
-          // server closing an idle connection before reading the request, so it is retried.
-          settle({ kind: 'network', reason: 'reset', ambiguous: false, errorCode: code, message: error.message });
+          // A reset before any answer. Once the request was written the server may have taken
+          // it (at-most-once: ambiguous, like a timeout); before that it cannot have. Node closes
+          // idle keep-alive sockets ahead of the server's `Keep-Alive: timeout` hint, so a request
+          // is rarely written to a socket the server is closing.
+          settle({ kind: 'network', reason: 'reset', ambiguous: written, errorCode: code, message: error.message });
         }
       };
       const timer = setTimeout(() => req.destroy(new TimeoutError(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);

@@ -90,9 +90,15 @@ describe('client against the sandbox', () => {
     expect(result).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
-  it('a reset connection is retried', async () => {
+  it('a connection reset after the request went out is ambiguous: unknown by default, never re-sent', async () => {
+    // The sandbox reads the whole request, then resets: the server had it, as a real one may have accepted it.
     sandbox.setFaults([{ to: '441110000007', count: 1, effect: { type: 'reset' } }]);
-    expect(await sendMessage({ client }, policy, message('441110000007'), 'lite')).toMatchObject({ status: 'sent', attempts: 2 });
+    const result = await sendMessage({ client }, policy, message('441110000007'), 'lite');
+    expect(result).toMatchObject({ status: 'unknown', attempts: 1, verdict: { class: 'retry', code: 'NETWORK_RESET', ambiguous: true } });
+    expect(sandbox.stats().faultsApplied).toMatchObject({ reset: 1 });
+    // With onAmbiguousTimeout=retry it is sent again, and accepted.
+    sandbox.setFaults([{ to: '441110000017', count: 1, effect: { type: 'reset' } }]);
+    expect(await sendMessage({ client }, { ...policy, onAmbiguousTimeout: 'retry' }, message('441110000017'), 'lite')).toMatchObject({ status: 'sent', attempts: 2 });
   });
 
   it('throttle: 130429 and 360dialog’s rate-limit answer call onThrottle with the wait, then succeed', async () => {
