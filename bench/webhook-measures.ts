@@ -57,6 +57,8 @@ export type StreamSample = { at: number; added: number; applied: number };
 /** Bodies ever added to the stream, and those the `apply` group has read and acknowledged (Redis 7's entries-added / entries-read). */
 export async function sampleStream(redis: BenchPipeline['ctx']['redis'], keys: BenchPipeline['ctx']['keys']): Promise<StreamSample> {
   const at = Date.now();
+  // Before the first body (and before a worker has created the group) there is no stream yet.
+  if (!(await redis.exists(keys.webhookStream))) return { at, added: 0, applied: 0 };
   const info = fields((await redis.xinfo('STREAM', keys.webhookStream)) as unknown[]);
   const groups = ((await redis.xinfo('GROUPS', keys.webhookStream)) as unknown[][]).map(fields);
   const group = groups.find((g) => g['name'] === keys.webhookGroup) ?? {};
