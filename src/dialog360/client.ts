@@ -36,6 +36,12 @@ export const ROUTE_PATHS: Readonly<Record<Route, string>> = { lite: '/marketing_
 
 const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 const MAX_BODY_BYTES = 1 << 20;
+/**
+ * Longest a pooled socket stays idle. Below the idle timeouts of common servers and load balancers
+ * (Node's 5 s, nginx's 75 s, 60 s elsewhere); a server's shorter keep-alive hint wins. A socket
+ * waiting on an answer is not affected: the request's own timer governs it.
+ */
+const IDLE_SOCKET_MS = 4_000;
 
 class TimeoutError extends Error {
   override readonly name = 'TimeoutError';
@@ -49,8 +55,11 @@ export function createDialogClient(options: DialogClientOptions): DialogClient {
   const transport = secure ? https : http;
   const maxSockets = options.maxSockets ?? 64;
   // Every socket may stay open when idle: with Node's default of 256 free sockets, a fast channel
-  // whose answers came back together closed the rest and reconnected them moments later.
-  const agent = new transport.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
+  // whose answers came back together closed the rest and reconnected them moments later. But not
+  // for long: an idle socket is closed after IDLE_SOCKET_MS, or a second before the server's
+  // `Keep-Alive: timeout` hint (Node applies the hint only under an agent timeout), so a request
+  // is rarely written to a socket the server is closing, whose reset would leave it `unknown`.
+  const agent = new transport.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo', timeout: IDLE_SOCKET_MS });
   const basePath = base.pathname === '/' ? '' : base.pathname;
   const port = base.port || (secure ? 443 : 80);
   const getHeaders = { accept: 'application/json', 'D360-API-KEY': options.apiKey };
@@ -101,9 +110,9 @@ export function createDialogClient(options: DialogClientOptions): DialogClient {
           settle({ kind: 'network', reason: 'connect', ambiguous: false, errorCode: code, message: error.message });
         } else {
           // A reset before any answer. Once the request was written the server may have taken
-          // it (at-most-once: ambiguous, like a timeout); before that it cannot have. Node closes
-          // idle keep-alive sockets ahead of the server's `Keep-Alive: timeout` hint, so a request
-          // is rarely written to a socket the server is closing.
+          // it (at-most-once: ambiguous, like a timeout); before that it cannot have. Idle sockets
+          // are closed ahead of the server's keep-alive timeout (the agent above), so a request is
+          // rarely written to a socket the server is closing.
           settle({ kind: 'network', reason: 'reset', ambiguous: written, errorCode: code, message: error.message });
         }
       };

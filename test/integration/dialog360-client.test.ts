@@ -1,6 +1,8 @@
 /**
  * The 360dialog client and sendMessage against the sandbox over real HTTP: one test per verdict.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDialogClient, type DialogClient } from '../../src/dialog360/client.ts';
 import { createLiteEligibilityMemory } from '../../src/dialog360/lite-eligibility-memory.ts';
@@ -8,6 +10,7 @@ import type { OutboundMessage } from '../../src/shared/outbound-message.ts';
 import { sendMessage, type SendPolicy } from '../../src/dialog360/send-message.ts';
 import { buildLitePayload } from '../../src/dialog360/build-payload.ts';
 import { createSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const KEY = 'client-test-key';
 let sandbox: Sandbox;
@@ -169,6 +172,34 @@ describe('client against the sandbox', () => {
       expect(result.attempts).toBeGreaterThan(2);
     } finally {
       dead.close();
+    }
+  });
+});
+
+describe('client keep-alive', () => {
+  it('closes an idle socket before the server does, following its Keep-Alive hint', async () => {
+    // A reset of a written request is ambiguous (never re-sent): the client must not write to a
+    // socket the server is about to close. This server announces `Keep-Alive: timeout=3`.
+    const server = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    });
+    server.keepAliveTimeout = 3_000;
+    let closedByClient = false;
+    server.on('connection', (socket) => socket.on('end', () => (closedByClient = true)));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    const idle = createDialogClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: KEY, timeoutMs: 2_000 });
+    try {
+      expect((await idle.postJson('/ping', {})).status).toBe(200);
+      const answeredAt = Date.now();
+      // The server would drop the socket at 3 s, without a FIN from us; the client's comes first.
+      await waitFor(() => closedByClient, { what: 'the client to close its idle socket', timeoutMs: 2_900 });
+      expect(Date.now() - answeredAt).toBeLessThan(2_900);
+    } finally {
+      idle.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });
