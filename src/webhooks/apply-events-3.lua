@@ -65,34 +65,29 @@ local function applyOne(phone, kind, at, category, code, route, fellBack, accept
     changed = true
   end
   local g = rec.g
+  -- The first event of a kind stamps the record and counts once, for the campaign and its group.
+  local function countOnce(flag, counter)
+    if rec[flag] then return false end
+    rec[flag] = at
+    redis.call('HINCRBY', KEYS[2], counter, 1)
+    redis.call('HINCRBY', KEYS[3], g .. ':' .. counter, 1)
+    changed = true
+    return true
+  end
   local function delivered()
-    if rec.d then return end
-    rec.d = at
-    redis.call('HINCRBY', KEYS[2], 'delivered', 1)
-    redis.call('HINCRBY', KEYS[3], g .. ':delivered', 1)
+    if not countOnce('d', 'delivered') then return end
     local latency = math.max(0, at - acceptedAt)
     local bucket = math.floor(math.log(latency + 1) / math.log(ratio))
     rec.b = bucket
     redis.call('HINCRBY', KEYS[3], g .. ':lat:' .. bucket, 1)
-    changed = true
   end
   if kind == 'delivered' then
     delivered()
   elseif kind == 'read' then
     delivered()
-    if not rec.r then
-      rec.r = at
-      redis.call('HINCRBY', KEYS[2], 'read', 1)
-      redis.call('HINCRBY', KEYS[3], g .. ':read', 1)
-      changed = true
-    end
+    countOnce('r', 'read')
   elseif kind == 'click' then
-    if not rec.c then
-      rec.c = at
-      redis.call('HINCRBY', KEYS[2], 'clicked', 1)
-      redis.call('HINCRBY', KEYS[3], g .. ':clicked', 1)
-      changed = true
-    end
+    countOnce('c', 'clicked')
   elseif kind == 'failed' then
     if not rec.f then
       rec.f = (code ~= '' and code or 'unknown')

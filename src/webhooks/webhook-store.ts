@@ -13,6 +13,7 @@ import type { RedisClient as Redis } from '../shared/redis.ts';
 import type { Keys } from '../shared/keys.ts';
 import { defineScripts } from '../shared/redis-scripts.ts';
 import { createLedger } from '../ledger/ledger.ts';
+import type { LedgerEntry } from '../ledger/ledger-value.ts';
 import { createCampaignStore } from '../shared/campaign-store.ts';
 import { routeFor } from '../shared/route-decision.ts';
 import { createSuppressionStore } from '../shared/suppression-store.ts';
@@ -26,6 +27,11 @@ export type ApplyResult = 'OK' | 'DUP' | 'NOT_YET' | 'NO_SEND';
 export type DeliveryKind = 'sent' | 'delivered' | 'read' | 'failed' | 'click';
 /** One status or click for a recipient of a campaign. */
 export type DeliveryEvent = { phone: string; kind: DeliveryKind; receivedAt: number; category?: string; errorCode?: string; wamid?: string };
+
+/** One event's 8 arguments to apply-events-3.lua: the event, and its send as the ledger records it. */
+function eventArgs(event: DeliveryEvent, send: Extract<LedgerEntry, { state: 'sent' }>): string[] {
+  return [event.phone, event.kind, String(event.receivedAt), event.category ?? '', event.errorCode ?? '', send.route, send.fellBack ? '1' : '0', send.acceptedAt ? String(send.acceptedAt) : ''];
+}
 
 /** A recipient's delivery record, as kept in the campaign's events hash. */
 export type DeliveryRecord = { g?: 'lite' | 'cloud' | 'fallback' | 'liteViaCloud'; d?: number; r?: number; c?: number; f?: string };
@@ -60,12 +66,12 @@ export function createWebhookStore(redis: Redis, keys: Keys) {
       const args: string[] = [String(LATENCY_BUCKET_RATIO)];
       const unknown: number[] = [];
       events.forEach((event, i) => {
-        const entry = entryOf.get(event.phone) ?? { state: 'pending' };
+        const entry = entryOf.get(event.phone) as LedgerEntry;
         if (entry.state === 'claimed') results[i] = 'NOT_YET';
         else if (entry.state === 'unknown') unknown.push(i);
         else if (entry.state === 'sent') {
           scripted.push(i);
-          args.push(event.phone, event.kind, String(event.receivedAt), event.category ?? '', event.errorCode ?? '', entry.route, entry.fellBack ? '1' : '0', entry.acceptedAt ? String(entry.acceptedAt) : '');
+          args.push(...eventArgs(event, entry));
         }
       });
       if (scripted.length > 0) {
@@ -100,7 +106,7 @@ export function createWebhookStore(redis: Redis, keys: Keys) {
         const [result] = (await run(
           'applyEvents',
           [keys.campaignEvents(campaignId), keys.campaignCounts(campaignId), keys.campaignFunnel(campaignId)],
-          [String(LATENCY_BUCKET_RATIO), phone, kind, String(event.receivedAt), event.category ?? '', event.errorCode ?? '', entry.route, entry.fellBack ? '1' : '0', entry.acceptedAt ? String(entry.acceptedAt) : ''],
+          [String(LATENCY_BUCKET_RATIO), ...eventArgs({ phone, kind, ...event }, entry)],
         )) as ApplyResult[];
         return result ?? 'NO_SEND';
       }
